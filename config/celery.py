@@ -1,0 +1,30 @@
+"""The Celery application; tasks are discovered from every installed app."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+from celery.signals import setup_logging
+from django_structlog.celery.steps import DjangoStructLogInitStep
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
+
+app = Celery("config")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+# The platform-level tasks live in the project package, which is not an installed app.
+app.conf.imports = ("config.tasks",)
+# Binds the request id, user id and organization id sent in task headers (see
+# django-structlog's publish receiver) to each task's logging context.
+app.steps["worker"].add(DjangoStructLogInitStep)
+
+
+@setup_logging.connect
+def _use_django_logging(**_: object) -> None:
+    # Keep Celery from replacing the structlog configuration Django already set up.
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from typing import Any
+
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+# Close codes in the 4000-4999 range are for applications (RFC 6455, section 7.4.2).
+CLOSE_UNAUTHENTICATED = 4401
+
+
+class PingConsumer(AsyncJsonWebsocketConsumer):
+    """Answers ``{"type": "ping"}`` with ``pong`` through the channel layer.
+
+    The round trip goes through a per-connection group, so a passing test shows that
+    the channel layer (Redis in production) carries messages, not only the socket.
+    """
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self.group_name = f"ping.user.{user.pk}"
+        await self.channel_layer.group_add(self.group_name, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "group_name"):
+            await self.channel_layer.group_discard(self.group_name, self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not isinstance(content, dict) or content.get("type") != "ping":
+            await self.send_json({"type": "error", "message": 'expected {"type": "ping"}'})
+            return
+        await self.channel_layer.group_send(self.group_name, {"type": "pong.message"})
+
+    async def pong_message(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": "pong", "user": self.scope["user"].pk})

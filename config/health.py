@@ -1,0 +1,86 @@
+"""Liveness and readiness endpoints.
+
+``/health/live`` touches nothing: it answers while the process can serve requests.
+``/health/ready`` runs django-health-check's probes for every dependency this
+configuration uses and answers 503 naming each failing check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, JsonResponse
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.http import require_GET
+from health_check.base import HealthCheck
+from health_check.checks import Cache, Database, Storage
+from health_check.contrib.redis import Redis
+from health_check.exceptions import ServiceUnavailable
+
+
+@dataclasses.dataclass
+class ChannelLayer(HealthCheck):
+    """Sends a message to a fresh channel and reads it back."""
+
+    alias: str = "default"
+
+    async def run(self) -> None:
+        from channels.layers import get_channel_layer
+
+        layer = get_channel_layer(self.alias)
+        if layer is None:
+            raise ServiceUnavailable("No channel layer configured")
+        try:
+            channel = await layer.new_channel()
+            await layer.send(channel, {"type": "health.check"})
+            message = await asyncio.wait_for(layer.receive(channel), timeout=3)
+        except Exception as exc:
+            raise ServiceUnavailable(f"Channel layer unavailable: {type(exc).__name__}") from exc
+        if message.get("type") != "health.check":
+            raise ServiceUnavailable("Channel layer returned an unexpected message")
+
+
+def _redis_client() -> Any:
+    from redis.asyncio import Redis as AsyncRedis
+
+    return AsyncRedis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+
+
+def readiness_checks() -> dict[str, HealthCheck]:
+    checks: dict[str, HealthCheck] = {
+        "database": Database(),
+        "cache": Cache(),
+        "channel_layer": ChannelLayer(),
+        "storage": Storage(),
+    }
+    if settings.REDIS_URL:
+        checks["redis"] = Redis(client_factory=_redis_client)
+    for name, check in getattr(settings, "EXTRA_READINESS_CHECKS", {}).items():
+        checks[name] = check()
+    return checks
+
+
+def _no_store(response: JsonResponse) -> JsonResponse:
+    add_never_cache_headers(response)
+    return response
+
+
+@require_GET
+def live(request: HttpRequest) -> JsonResponse:
+    return _no_store(JsonResponse({"status": "ok"}))
+
+
+@require_GET
+async def ready(request: HttpRequest) -> JsonResponse:
+    checks = readiness_checks()
+    results = await asyncio.gather(*(check.get_result() for check in checks.values()))
+    report = {
+        name: ("ok" if result.error is None else str(result.error))
+        for name, result in zip(checks, results, strict=True)
+    }
+    failing = sorted(name for name, outcome in report.items() if outcome != "ok")
+    body = {"status": "error" if failing else "ok", "checks": report, "failing": failing}
+    return _no_store(JsonResponse(body, status=503 if failing else 200))

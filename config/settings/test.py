@@ -1,0 +1,30 @@
+"""Test settings: real PostgreSQL and Redis, never SQLite or fakes.
+
+``tests/services.py`` (run by ``make test`` and conftest) exports ``DATABASE_URL`` and
+``REDIS_URL`` for reachable servers, starting throwaway ones when none is running.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-use-0123456789abcdef")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/orgportal")
+# Database 13 of the local Redis keeps tests away from a developer's own data in db 0.
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/13")
+os.environ.setdefault("LOG_FORMAT", "console")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+os.environ["DEBUG"] = "false"
+
+from config.settings.base import *  # noqa: F403
+from config.settings.base import BASE_DIR, env
+
+# Tasks run in a real worker only where a test starts one; elsewhere inline, so a
+# test can assert on their effects without a worker.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".test-media")
+CACHES["default"]["KEY_PREFIX"] = f"test-{os.getpid()}"  # noqa: F405

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from celery import shared_task
+
+logger = structlog.get_logger(__name__)
+
+
+@shared_task(name="config.ping")
+def ping() -> dict[str, Any]:
+    """Answer with the logging context the task runs in (proves request-id propagation)."""
+    context = structlog.contextvars.get_contextvars()
+    logger.info("ping")
+    return {"pong": True, "request_id": context.get("request_id")}

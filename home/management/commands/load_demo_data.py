@@ -1,0 +1,52 @@
+"""Load demo data. Safe to run any number of times: it only adds what is missing."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+DEMO_ADMIN_EMAIL = "admin@example.com"
+
+
+class Command(BaseCommand):
+    help = "Create the demo superuser and demo content (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args: Any, **options: Any) -> None:
+        user_model = get_user_model()
+        admin = user_model.objects.filter(email=DEMO_ADMIN_EMAIL).first()
+        if admin is None:
+            password = os.environ.get("DEMO_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
+            admin = user_model.objects.create_superuser(email=DEMO_ADMIN_EMAIL, password=password)
+            self._mark_email_verified(admin)
+            self.stdout.write(
+                self.style.SUCCESS(
+                    "\nDemo superuser created (shown only this once):\n"
+                    f"  email:    {DEMO_ADMIN_EMAIL}\n  password: {password}\n"
+                )
+            )
+        else:
+            self.stdout.write(
+                f"Demo superuser {DEMO_ADMIN_EMAIL} already exists "
+                "(reset it with: python manage.py changepassword admin@example.com)."
+            )
+        for loader in self._loaders():
+            loader(stdout=self.stdout, admin=admin)
+
+    @staticmethod
+    def _mark_email_verified(user: Any) -> None:
+        from allauth.account.models import EmailAddress
+
+        EmailAddress.objects.update_or_create(
+            user=user, email=user.email, defaults={"verified": True, "primary": True}
+        )
+
+    @staticmethod
+    def _loaders() -> list[Any]:
+        """Each app adds its demo content through a ``demo.load`` function listed here."""
+        return []

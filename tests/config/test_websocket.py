@@ -1,0 +1,63 @@
+"""The websocket route end to end through the ASGI app and the real channels-redis layer."""
+
+from __future__ import annotations
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+
+from config.asgi import application
+from config.consumers import CLOSE_UNAUTHENTICATED
+from tests.factories import DEFAULT_PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+ORIGIN = (b"origin", b"http://testserver")
+
+
+@database_sync_to_async
+def _session_cookie() -> tuple[int, bytes]:
+    from django.test import Client
+
+    user = UserFactory()
+    client = Client()
+    assert client.login(email=user.email, password=DEFAULT_PASSWORD)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return user.pk, f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()
+
+
+def test_layer_is_channels_redis() -> None:
+    assert type(get_channel_layer()).__module__ == "channels_redis.core"
+
+
+async def test_authenticated_ping_round_trips_through_the_layer() -> None:
+    user_id, cookie = await _session_cookie()
+    communicator = WebsocketCommunicator(
+        application, "/ws/ping/", headers=[ORIGIN, (b"cookie", cookie)]
+    )
+    connected, _ = await communicator.connect()
+    assert connected
+    await communicator.send_json_to({"type": "ping"})
+    assert await communicator.receive_json_from(timeout=5) == {"type": "pong", "user": user_id}
+    await communicator.disconnect()
+
+
+async def test_anonymous_is_closed_with_4401() -> None:
+    communicator = WebsocketCommunicator(application, "/ws/ping/", headers=[ORIGIN])
+    connected, code = await communicator.connect()
+    assert not connected
+    assert code == CLOSE_UNAUTHENTICATED
+
+
+@pytest.mark.parametrize(
+    "origin", [b"http://evil.example.com", b"https://testserver.evil.example.com", b"null"]
+)
+async def test_foreign_origin_is_refused_with_debug_off(origin: bytes) -> None:
+    assert settings.DEBUG is False
+    _, cookie = await _session_cookie()
+    communicator = WebsocketCommunicator(
+        application, "/ws/ping/", headers=[(b"origin", origin), (b"cookie", cookie)]
+    )
+    connected, _ = await communicator.connect()
+    assert not connected
