@@ -30,3 +30,31 @@ class User(AbstractUser):
 
     def get_short_name(self) -> str:
         return self.first_name or self.email.split("@")[0]
+
+
+class Theme(models.TextChoices):
+    SYSTEM = "system", _("System")
+    LIGHT = "light", _("Light")
+    DARK = "dark", _("Dark")
+
+
+class Profile(models.Model):
+    """Per-user preferences. Created with the user (see accounts.signals)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile")
+    display_name = models.CharField(_("display name"), max_length=150, blank=True)
+    theme = models.CharField(max_length=8, choices=Theme.choices, default=Theme.SYSTEM)
+    default_organization = models.ForeignKey(
+        "organizations.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user}"
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.user.get_full_name()

@@ -12,6 +12,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from config import health
 from home import views as home_views
+from organizations import views as organization_views
 
 urlpatterns = [
     path("health/live", health.live, name="health-live"),
@@ -30,6 +31,14 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("documents/", include(wagtaildocs_urls)),
     path("search/", home_views.search, name="search"),
+    path("portal/", organization_views.portal_entry, name="portal"),
+    path(
+        "invitations/<str:token>/",
+        organization_views.invitation_accept,
+        name="invitation_accept",
+    ),
+    path("", include("organizations.urls")),
+    path("", include("dashboards.urls")),
 ]
 
 if settings.DEBUG:

@@ -72,6 +72,10 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.socialaccount",
+    "allauth.socialaccount.providers.github",
+    "allauth.socialaccount.providers.google",
+    "allauth.socialaccount.providers.microsoft",
+    "allauth.socialaccount.providers.openid_connect",
     "django_htmx",
     "django_structlog",
     "django_filters",
@@ -101,6 +105,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "organizations.middleware.OrganizationMiddleware",
+    "organizations.middleware.OrganizationSecurityMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -120,6 +126,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
+                "organizations.context_processors.portal",
             ],
         },
     },
@@ -228,13 +235,79 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "/"
+LOGIN_REDIRECT_URL = "/portal/"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = env.str(
     "ACCOUNT_EMAIL_VERIFICATION", default="optional" if DEBUG else "mandatory"
 )
 ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if not DEBUG else "http"
+# Rate limits are kept in the cache (Redis, or local memory): never the dummy cache.
+ACCOUNT_RATE_LIMITS = {
+    "login": env.str("RATE_LIMIT_LOGIN", default="30/m/ip"),
+    "login_failed": env.str("RATE_LIMIT_LOGIN_FAILED", default="10/m/ip,5/5m/key"),
+    "signup": env.str("RATE_LIMIT_SIGNUP", default="20/m/ip"),
+    "reset_password": env.str("RATE_LIMIT_RESET_PASSWORD", default="20/m/ip,5/m/key"),
+    "reset_password_from_key": "20/m/ip",
+    "confirm_email": "1/3m/key",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    "reauthenticate": "10/m/user",
+}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+MFA_TOTP_ISSUER = env.str("SITE_NAME", default="Org Portal")
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+
+
+def _social_providers() -> dict[str, dict[str, object]]:
+    """Providers appear only when their client id and secret are configured."""
+    providers: dict[str, dict[str, object]] = {}
+    for name, prefix in (("github", "GITHUB"), ("google", "GOOGLE"), ("microsoft", "MICROSOFT")):
+        client_id = env.str(f"{prefix}_CLIENT_ID", default="")
+        secret = env.str(f"{prefix}_CLIENT_SECRET", default="")
+        if client_id and secret:
+            app: dict[str, object] = {"client_id": client_id, "secret": secret}
+            if name == "microsoft":
+                app["settings"] = {"tenant": env.str("MICROSOFT_TENANT", default="common")}
+            providers[name] = {"APPS": [app], "SCOPE": ["email"] if name == "github" else []}
+            if name == "google":
+                providers[name]["SCOPE"] = ["profile", "email"]
+            if name == "microsoft":
+                providers[name]["SCOPE"] = ["User.Read"]
+    oidc_id = env.str("OIDC_CLIENT_ID", default="")
+    oidc_secret = env.str("OIDC_CLIENT_SECRET", default="")
+    oidc_url = env.str("OIDC_SERVER_URL", default="")
+    if oidc_id and oidc_secret and oidc_url:
+        providers["openid_connect"] = {
+            "APPS": [
+                {
+                    "provider_id": env.str("OIDC_PROVIDER_ID", default="oidc"),
+                    "name": env.str("OIDC_PROVIDER_NAME", default="Single sign-on"),
+                    "client_id": oidc_id,
+                    "secret": oidc_secret,
+                    "settings": {"server_url": oidc_url},
+                }
+            ]
+        }
+    return providers
+
+
+SOCIALACCOUNT_PROVIDERS = _social_providers()
 ACCOUNT_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ALLAUTH_TRUSTED_PROXY_COUNT = ACCOUNT_TRUSTED_PROXY_COUNT
 

@@ -19,9 +19,9 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
         user_model = get_user_model()
+        password = os.environ.get("DEMO_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
         admin = user_model.objects.filter(email=DEMO_ADMIN_EMAIL).first()
         if admin is None:
-            password = os.environ.get("DEMO_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
             admin = user_model.objects.create_superuser(email=DEMO_ADMIN_EMAIL, password=password)
             self._mark_email_verified(admin)
             self.stdout.write(
@@ -36,7 +36,7 @@ class Command(BaseCommand):
                 "(reset it with: python manage.py changepassword admin@example.com)."
             )
         for loader in self._loaders():
-            loader(stdout=self.stdout, admin=admin)
+            loader(stdout=self.stdout, admin=admin, password=password)
 
     @staticmethod
     def _mark_email_verified(user: Any) -> None:
@@ -49,4 +49,6 @@ class Command(BaseCommand):
     @staticmethod
     def _loaders() -> list[Any]:
         """Each app adds its demo content through a ``demo.load`` function listed here."""
-        return []
+        from organizations import demo as organizations_demo
+
+        return [organizations_demo.load]

@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from dashboards import views
+
+app_name = "dashboards"
+
+urlpatterns = [
+    path("o/<slug:org_slug>/", views.overview, name="overview"),
+]

@@ -1,0 +1,32 @@
+"""Writing audit events: called by every service function inside its transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from organizations.context import current_request
+from organizations.models import AuditEvent, Organization
+
+
+def audit_record(
+    *,
+    action: str,
+    actor: Any,
+    organization: Organization | None,
+    target: models.Model | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    facts = current_request.get()
+    return AuditEvent.objects.create(
+        organization=organization,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        target_repr=str(target)[:255] if target is not None else "",
+        details=details or {},
+        ip=facts.ip,
+        request_id=facts.request_id or "",
+    )
