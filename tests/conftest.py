@@ -21,6 +21,9 @@ from django.conf import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Two organizations with a user of every role each: `org_a`, `org_b`.
+pytest_plugins = ["tests.tenants"]
+
 
 def pytest_configure(config: pytest.Config) -> None:
     engine = settings.DATABASES["default"]["ENGINE"]
