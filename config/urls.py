@@ -37,6 +37,7 @@ urlpatterns = [
         organization_views.invitation_accept,
         name="invitation_accept",
     ),
+    path("", include("ui.urls")),
     path("", include("organizations.urls")),
     path("", include("dashboards.urls")),
 ]

@@ -1,0 +1,142 @@
+"""Template tags for the component library.
+
+``{% component "card" title="Members" %}...{% endcomponent %}`` renders
+``templates/components/card.html`` with the keyword arguments and the enclosed markup as
+``body``: includes with one slot, for components that wrap content.
+``{% icon "bell" %}`` renders an icon from ``static/img/icons.svg``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.http import QueryDict
+from django.templatetags.static import static
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+
+register = template.Library()
+
+
+class ComponentNode(template.Node):
+    def __init__(
+        self,
+        name: template.base.FilterExpression,
+        kwargs: dict[str, template.base.FilterExpression],
+        nodelist: template.NodeList,
+    ) -> None:
+        self.name = name
+        self.kwargs = kwargs
+        self.nodelist = nodelist
+
+    def render(self, context: template.Context) -> str:
+        name = self.name.resolve(context)
+        values = {key: value.resolve(context) for key, value in self.kwargs.items()}
+        body = self.nodelist.render(context)
+        tmpl = context.template.engine.get_template(f"components/{name}.html")  # type: ignore[union-attr]
+        with context.push(**values, body=mark_safe(body)):  # noqa: S308 - rendered template output
+            return tmpl.render(context)
+
+
+@register.tag("component")
+def do_component(parser: template.base.Parser, token: template.base.Token) -> ComponentNode:
+    bits = token.split_contents()
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError("{% component %} needs a component name.")
+    name = parser.compile_filter(bits[1])
+    kwargs = template.base.token_kwargs(bits[2:], parser, support_legacy=False)
+    if len(kwargs) != len(bits) - 2:
+        raise template.TemplateSyntaxError("{% component %} takes only keyword arguments.")
+    nodelist = parser.parse(("endcomponent",))
+    parser.delete_first_token()
+    return ComponentNode(name, kwargs, nodelist)
+
+
+@register.simple_tag
+def icon(name: str, label: str = "", size: str = "") -> SafeString:
+    """An SVG icon; decorative unless ``label`` is given."""
+    href = f"{static('img/icons.svg')}#{name}"
+    css = f"icon icon--{size}" if size else "icon"
+    if label:
+        return format_html(
+            '<svg class="{}" role="img" aria-label="{}"><use href="{}"></use></svg>',
+            css,
+            label,
+            href,
+        )
+    return format_html(
+        '<svg class="{}" aria-hidden="true" focusable="false"><use href="{}"></use></svg>',
+        css,
+        href,
+    )
+
+
+@register.filter
+def field_type(bound_field: Any) -> str:
+    """The widget's input type (``text``, ``checkbox``, ``select`` ...), for styling."""
+    widget = bound_field.field.widget
+    return str(getattr(widget, "input_type", None) or widget.__class__.__name__.lower())
+
+
+@register.filter
+def times(count: Any) -> range:
+    """``{% for _ in 3|times %}``: repeat a block a number of times (at most 50)."""
+    try:
+        return range(max(0, min(int(count), 50)))
+    except (TypeError, ValueError):
+        return range(0)
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context: template.Context, param: str, number: Any) -> str:
+    """The current URL's query string with ``param`` set to ``number``."""
+    request = context.get("request")
+    query = request.GET.copy() if request is not None else QueryDict(mutable=True)
+    query[param] = str(number)
+    return f"?{query.urlencode()}"
+
+
+@register.filter
+def elided_pages(paginator: Any, number: Any) -> list[Any]:
+    """Page numbers around ``number`` with ellipses (Django's ``get_elided_page_range``)."""
+    try:
+        return list(paginator.get_elided_page_range(int(number), on_each_side=2, on_ends=1))
+    except (AttributeError, TypeError, ValueError):
+        return []
+
+
+@register.simple_tag(takes_context=True)
+def sort_url(context: template.Context, table: Any, column: Any) -> str:
+    """The query string that sorts ``table`` by ``column`` (toggling the direction) and
+    goes back to the first page."""
+    request = context.get("request")
+    query = request.GET.copy() if request is not None else QueryDict(mutable=True)
+    query[table.prefixed_order_by_field] = str(column.order_by_alias.next)
+    query.pop(table.prefixed_page_field, None)
+    return f"?{query.urlencode()}"
+
+
+@register.simple_tag
+def field_widget(bound_field: Any) -> str:
+    """Render a form field's widget with the ARIA attributes that tie it to its help
+    text and errors (``aria-describedby``, ``aria-invalid``)."""
+    described = []
+    if bound_field.help_text:
+        described.append(f"{bound_field.auto_id}-help")
+    attrs: dict[str, str] = {}
+    if bound_field.errors:
+        described.append(f"{bound_field.auto_id}-errors")
+        attrs["aria-invalid"] = "true"
+    if described:
+        attrs["aria-describedby"] = " ".join(described)
+    return bound_field.as_widget(attrs=attrs)
+
+
+@register.filter
+def get_item(mapping: Any, key: Any) -> Any:
+    """``{{ request.GET|get_item:name }}``: a lookup with a key held in a variable."""
+    try:
+        return mapping.get(key, "")
+    except AttributeError:
+        return ""
