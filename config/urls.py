@@ -13,6 +13,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from config import health
 from home import views as home_views
 from organizations import views as organization_views
+from organizations.admin_views import ScopedLogEntriesView
 
 urlpatterns = [
     path("health/live", health.live, name="health-live"),
@@ -27,6 +28,17 @@ urlpatterns = [
     path("admin/login/", allauth_views.login, name="wagtailadmin_login_allauth"),
     path("django-admin/login/", allauth_views.login),
     path("django-admin/", admin.site.urls),
+    # Organization-scoped replacements of Wagtail admin screens, at Wagtail's own paths.
+    path(
+        "admin/reports/site-history/",
+        ScopedLogEntriesView.as_view(),
+        name="scoped_site_history",
+    ),
+    path(
+        "admin/reports/site-history/results/",
+        ScopedLogEntriesView.as_view(results_only=True),
+        name="scoped_site_history_results",
+    ),
     path("admin/", include(wagtailadmin_urls)),
     path("accounts/", include("allauth.urls")),
     path("documents/", include(wagtaildocs_urls)),

@@ -27,6 +27,14 @@ class Organization(models.Model):
     )
     storage_quota_bytes = models.BigIntegerField(default=DEFAULT_STORAGE_QUOTA)
     is_personal = models.BooleanField(default=False, editable=False)
+    collection = models.OneToOneField(
+        "wagtailcore.Collection",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="organization",
+        editable=False,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -55,6 +63,28 @@ class TenantModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class RoleGroup(models.Model):
+    """The Wagtail (auth) group that carries one role's permissions in one organization.
+
+    One group per organization role, never per user: Wagtail adds one OR clause per
+    GroupPagePermission row to permission queries (wagtail #14593).
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="role_groups"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices)
+    group = models.OneToOneField("auth.Group", on_delete=models.CASCADE, related_name="role_group")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "role"], name="rolegroup_unique_role")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} {self.role}"
 
 
 class Membership(models.Model):

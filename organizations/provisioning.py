@@ -1,10 +1,310 @@
-"""Wagtail side of an organization: its page root, collection and role groups."""
+"""Wagtail side of an organization: its page root, collection and role groups.
+
+``organization_provision`` is idempotent: it creates what is missing and repairs what
+drifted (titles, permissions, view restriction, group membership), and reports what it
+changed. Services call it inside their transaction; ``manage.py sync_organizations``
+runs it for every organization.
+"""
 
 from __future__ import annotations
 
-from organizations.models import Organization
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from wagtail.models import (
+    Collection,
+    GroupCollectionPermission,
+    GroupPagePermission,
+    Page,
+    PageViewRestriction,
+)
+
+from organizations.models import Membership, Organization, RoleGroup
+from organizations.roles import Role
+
+CONTENT_ROLES = (Role.OWNER, Role.ADMIN, Role.EDITOR)
+
+PAGE_PERMISSIONS: dict[str, list[str]] = {
+    Role.OWNER: [
+        "add_page",
+        "change_page",
+        "publish_page",
+        "lock_page",
+        "unlock_page",
+        "bulk_delete_page",
+    ],
+    Role.ADMIN: [
+        "add_page",
+        "change_page",
+        "publish_page",
+        "lock_page",
+        "unlock_page",
+        "bulk_delete_page",
+    ],
+    Role.EDITOR: ["add_page", "change_page", "publish_page", "lock_page"],
+    Role.MEMBER: [],
+    Role.VIEWER: [],
+}
+_MEDIA_EDIT = [
+    "add_document",
+    "change_document",
+    "choose_document",
+    "add_image",
+    "change_image",
+    "choose_image",
+]
+_MEDIA_DELETE = ["delete_document", "delete_image"]
+COLLECTION_PERMISSIONS: dict[str, list[str]] = {
+    Role.OWNER: _MEDIA_EDIT + _MEDIA_DELETE,
+    Role.ADMIN: _MEDIA_EDIT + _MEDIA_DELETE,
+    Role.EDITOR: _MEDIA_EDIT,
+    Role.MEMBER: [],
+    Role.VIEWER: [],
+}
+# Model-level permissions; OrganizationPermissionPolicy narrows them to the user's
+# organizations, so holding them never reaches another organization's rows.
+_SNIPPETS = [
+    "dashboards.add_announcement",
+    "dashboards.change_announcement",
+    "dashboards.delete_announcement",
+    "dashboards.publish_announcement",
+    "dashboards.lock_announcement",
+    "dashboards.unlock_announcement",
+    "dashboards.add_quicklink",
+    "dashboards.change_quicklink",
+    "dashboards.delete_quicklink",
+]
+MODEL_PERMISSIONS: dict[str, list[str]] = {
+    Role.OWNER: ["wagtailadmin.access_admin", *_SNIPPETS],
+    Role.ADMIN: ["wagtailadmin.access_admin", *_SNIPPETS],
+    Role.EDITOR: ["wagtailadmin.access_admin", *_SNIPPETS],
+    Role.MEMBER: [],
+    Role.VIEWER: [],
+}
 
 
+@dataclass
+class Report:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return {"created": self.created, "updated": self.updated}
+
+
+def group_name(organization: Organization, role: str) -> str:
+    return f"org{organization.pk}:{role}"
+
+
+def _permissions(codenames: list[str]) -> list[Permission]:
+    wanted = {tuple(name.split(".", 1)) for name in codenames}
+    found = [
+        permission
+        for permission in Permission.objects.select_related("content_type").filter(
+            codename__in=[codename for _, codename in wanted]
+        )
+        if (permission.content_type.app_label, permission.codename) in wanted
+    ]
+    if len(found) != len(wanted):
+        missing = wanted - {(p.content_type.app_label, p.codename) for p in found}
+        raise RuntimeError(f"permissions missing (run migrate): {sorted(missing)}")
+    return found
+
+
+def _home_page() -> Page:
+    from home.models import HomePage
+
+    home = HomePage.objects.order_by("path").first()
+    if home is None:
+        raise RuntimeError("no HomePage exists: run migrate first")
+    return home
+
+
+def _ensure_root_page(organization: Organization, report: Report) -> Any:
+    from dashboards.models import OrganizationPage
+
+    page = OrganizationPage.objects.filter(organization=organization).first()
+    if page is None:
+        home = _home_page()
+        slug = organization.slug
+        if Page.objects.child_of(home).filter(slug=slug).exists():
+            slug = f"{slug}-org"
+        page = home.add_child(
+            instance=OrganizationPage(
+                title=organization.name, slug=slug, organization=organization, live=True
+            )
+        )
+        page.save_revision().publish()
+        report.created.append(f"page {page.url_path}")
+    else:
+        changed = []
+        if page.title != organization.name or page.draft_title != organization.name:
+            page.title = page.draft_title = organization.name
+            changed.append(f"title {organization.name!r}")
+        slug_free = (
+            not Page.objects.sibling_of(page, inclusive=False)
+            .filter(slug=organization.slug)
+            .exists()
+        )
+        if page.slug != organization.slug and slug_free:
+            page.slug = organization.slug
+            changed.append(f"slug {organization.slug!r}")
+        if changed:
+            page.save()  # a full save also rewrites the subtree's URL paths
+            report.updated.append("page " + ", ".join(changed))
+    return page
+
+
+def _ensure_collection(organization: Organization, report: Report) -> Collection:
+    collection = organization.collection
+    if collection is None:
+        collection = Collection.get_first_root_node().add_child(name=organization.name)
+        organization.collection = collection
+        Organization.objects.filter(pk=organization.pk).update(collection=collection)
+        report.created.append(f"collection {organization.name!r}")
+    elif collection.name != organization.name:
+        collection.name = organization.name
+        collection.save(update_fields=["name"])
+        report.updated.append(f"collection name {organization.name!r}")
+    return collection
+
+
+def _ensure_groups(organization: Organization, report: Report) -> dict[str, Group]:
+    groups: dict[str, Group] = {}
+    existing = {
+        rg.role: rg.group
+        for rg in RoleGroup.objects.filter(organization=organization).select_related("group")
+    }
+    for role in Role.values:
+        group = existing.get(role)
+        if group is None:
+            group, _ = Group.objects.get_or_create(name=group_name(organization, role))
+            RoleGroup.objects.create(organization=organization, role=role, group=group)
+            report.created.append(f"group {group.name}")
+        groups[role] = group
+    return groups
+
+
+def _sync_permissions(
+    organization: Organization,
+    page: Page,
+    collection: Collection,
+    groups: dict[str, Group],
+    report: Report,
+) -> None:
+    active = organization.is_active
+    for role, group in groups.items():
+        # A suspended organization keeps its groups but they grant nothing: its editors
+        # are locked out of the admin until it is reactivated.
+        model_perms = _permissions(MODEL_PERMISSIONS[role]) if active else []
+        if set(group.permissions.all()) != set(model_perms):
+            group.permissions.set(model_perms)
+            report.updated.append(f"{group.name} model permissions")
+
+        wanted_page = set(PAGE_PERMISSIONS[role]) if active else set()
+        current_page = set(
+            GroupPagePermission.objects.filter(group=group, page=page).values_list(
+                "permission__codename", flat=True
+            )
+        )
+        stale = GroupPagePermission.objects.filter(group=group).exclude(page=page)
+        if current_page != wanted_page or stale.exists():
+            GroupPagePermission.objects.filter(group=group).delete()
+            for permission in _permissions([f"wagtailcore.{c}" for c in sorted(wanted_page)]):
+                GroupPagePermission.objects.create(group=group, page=page, permission=permission)
+            report.updated.append(f"{group.name} page permissions")
+
+        wanted_collection = set(COLLECTION_PERMISSIONS[role]) if active else set()
+        current_collection = set(
+            GroupCollectionPermission.objects.filter(
+                group=group, collection=collection
+            ).values_list("permission__codename", flat=True)
+        )
+        stale_collection = GroupCollectionPermission.objects.filter(group=group).exclude(
+            collection=collection
+        )
+        if current_collection != wanted_collection or stale_collection.exists():
+            GroupCollectionPermission.objects.filter(group=group).delete()
+            labels = [
+                f"{'wagtaildocs' if c.endswith('document') else 'wagtailimages'}.{c}"
+                for c in sorted(wanted_collection)
+            ]
+            for permission in _permissions(labels):
+                GroupCollectionPermission.objects.create(
+                    group=group, collection=collection, permission=permission
+                )
+            report.updated.append(f"{group.name} collection permissions")
+
+
+def sync_view_restriction(page: Any, report: Report | None = None) -> None:
+    """Members-only organization pages are restricted to the organization's groups."""
+    restriction = PageViewRestriction.objects.filter(page=page).first()
+    if not page.members_only:
+        if restriction is not None:
+            restriction.delete()
+            if report:
+                report.updated.append("view restriction removed")
+        return
+    groups = list(Group.objects.filter(role_group__organization_id=page.organization_id))
+    if restriction is None or restriction.restriction_type != PageViewRestriction.GROUPS:
+        if restriction is not None:
+            restriction.delete()
+        restriction = PageViewRestriction.objects.create(
+            page=page, restriction_type=PageViewRestriction.GROUPS
+        )
+        if report:
+            report.created.append("view restriction")
+    if set(restriction.groups.all()) != set(groups):
+        restriction.groups.set(groups)
+        if report:
+            report.updated.append("view restriction groups")
+
+
+def sync_membership_groups(*, user_id: int, organization: Organization) -> None:
+    """Put the user in exactly the group of their current role (or none if not a member)."""
+    role = (
+        Membership.objects.filter(user_id=user_id, organization=organization)
+        .values_list("role", flat=True)
+        .first()
+    )
+    role_groups = RoleGroup.objects.filter(organization=organization)
+    through = Group.user_set.through
+    through.objects.filter(user_id=user_id, group__role_group__organization=organization).exclude(
+        group__role_group__role=role
+    ).delete()
+    if role is not None:
+        group = role_groups.filter(role=role).values_list("group_id", flat=True).first()
+        if group is not None:
+            through.objects.get_or_create(user_id=user_id, group_id=group)
+
+
+def _sync_all_memberships(organization: Organization, report: Report) -> None:
+    through = Group.user_set.through
+    wanted = {
+        (m.user_id, m.role)
+        for m in Membership.objects.filter(organization=organization).only("user_id", "role")
+    }
+    current = set(
+        through.objects.filter(group__role_group__organization=organization).values_list(
+            "user_id", "group__role_group__role"
+        )
+    )
+    if wanted != current:
+        for user_id in {u for u, _ in wanted ^ current}:
+            sync_membership_groups(user_id=user_id, organization=organization)
+        report.updated.append(f"group membership of {len(wanted ^ current)} user/role pairs")
+
+
+@transaction.atomic
 def organization_provision(*, organization: Organization) -> dict[str, list[str]]:
     """Create or repair everything Wagtail needs for ``organization`` (idempotent)."""
-    return {"created": [], "updated": []}
+    report = Report()
+    page = _ensure_root_page(organization, report)
+    collection = _ensure_collection(organization, report)
+    groups = _ensure_groups(organization, report)
+    _sync_permissions(organization, page, collection, groups, report)
+    sync_view_restriction(page, report)
+    _sync_all_memberships(organization, report)
+    return report.as_dict()

@@ -92,6 +92,10 @@ def _validate_slug(slug: str, *, exclude_pk: int | None = None) -> str:
 
 
 def _on_commit_membership(membership: Membership, change: str) -> None:
+    from organizations.provisioning import sync_membership_groups
+
+    # Wagtail permissions follow the role at once, inside the same transaction.
+    sync_membership_groups(user_id=membership.user_id, organization=membership.organization)
     data = {
         "membership_id": membership.pk,
         "organization_id": membership.organization_id,
@@ -280,9 +284,11 @@ def membership_remove(*, acting_user: Any, membership: Membership) -> None:
         target=membership,
         details={"user": membership.user.email, "role": membership.role},
     )
-    _on_commit_membership(membership, "left" if leaving else "removed")
     user = membership.user
+    membership_id = membership.pk
     membership.delete()
+    membership.pk = membership_id  # keep the id for the change event
+    _on_commit_membership(membership, "left" if leaving else "removed")
     profile = getattr(user, "profile", None)
     if profile is not None and profile.default_organization_id == organization.pk:
         profile.default_organization = None

@@ -108,6 +108,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "organizations.middleware.OrganizationMiddleware",
     "organizations.middleware.OrganizationSecurityMiddleware",
+    "organizations.admin_guard.AdminTenantGuardMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -374,6 +375,7 @@ CONTENT_SECURITY_POLICY = {
 # --- Wagtail ------------------------------------------------------------------------------
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILADMIN_LOGIN_URL = "account_login"
+WAGTAILDOCS_DOCUMENT_MODEL = "secure_documents.SecureDocument"
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
 
 # --- logging (structlog) ------------------------------------------------------------------

@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.contenttypes.fields import GenericRelation
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from wagtail.admin.panels import FieldPanel, FieldRowPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import (
+    DraftStateMixin,
+    LockableMixin,
+    Page,
+    PreviewableMixin,
+    RevisionMixin,
+)
+from wagtail.search import index
+
+from home.blocks import ContentStreamBlock
+from organizations.querysets import TenantQuerySet
+from organizations.roles import Role, rank
+from organizations.snippets import OrganizationSnippet
+
+
+class OrganizationPage(Page):
+    """An organization's home in the page tree; created and renamed only by provisioning."""
+
+    organization = models.OneToOneField(
+        "organizations.Organization", on_delete=models.PROTECT, related_name="root_page"
+    )
+    intro = models.CharField(max_length=255, blank=True)
+    body = StreamField(ContentStreamBlock(), blank=True, use_json_field=True)
+    members_only = models.BooleanField(
+        default=True,
+        help_text="Only members of the organization can see its pages. Untick to publish "
+        "them to everyone.",
+    )
+
+    content_panels = [FieldPanel("intro"), FieldPanel("body")]
+    settings_panels = [FieldPanel("members_only"), *Page.settings_panels]
+    promote_panels: list[Any] = []
+    search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
+
+    parent_page_types = ["home.HomePage"]
+    subpage_types = ["home.ContentPage"]
+    is_creatable = False  # only organizations.provisioning creates these
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        from organizations.provisioning import sync_view_restriction
+
+        sync_view_restriction(self)
+
+
+class AnnouncementQuerySet(TenantQuerySet):
+    def current(self, *, now: Any = None) -> AnnouncementQuerySet:
+        now = now or timezone.now()
+        return self.filter(live=True).filter(
+            Q(starts_at__isnull=True) | Q(starts_at__lte=now),
+            Q(ends_at__isnull=True) | Q(ends_at__gt=now),
+        )
+
+    def for_role(self, role: str) -> AnnouncementQuerySet:
+        visible = [value for value in Role.values if rank(value) <= rank(role)]
+        return self.filter(Q(audience="all") | Q(audience__in=visible))
+
+
+class Announcement(
+    DraftStateMixin, RevisionMixin, PreviewableMixin, LockableMixin, OrganizationSnippet
+):
+    """A message to an organization's members, shown on dashboards while it is current."""
+
+    AUDIENCE_CHOICES = [("all", "Everyone"), *Role.choices]
+
+    title = models.CharField(max_length=200)
+    body = RichTextField(features=["bold", "italic", "link", "ol", "ul"])
+    audience = models.CharField(
+        max_length=16,
+        choices=AUDIENCE_CHOICES,
+        default="all",
+        help_text="Shown to this role and the roles above it.",
+    )
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    revisions = GenericRelation("wagtailcore.Revision", related_query_name="announcement")
+
+    objects = AnnouncementQuerySet.as_manager()
+
+    panels = [
+        FieldPanel("organization"),
+        FieldPanel("title"),
+        FieldPanel("body"),
+        FieldPanel("audience"),
+        FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")], heading="Publish window"),
+    ]
+
+    class Meta:
+        ordering = ["-starts_at", "-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        super().clean()
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": "The end must come after the start."})
+
+    def get_preview_template(self, request: Any, mode_name: str) -> str:
+        return "dashboards/announcement_preview.html"
+
+
+class QuickLink(OrganizationSnippet):
+    """A link shown in an organization's sidebar and dashboards."""
+
+    title = models.CharField(max_length=100)
+    url = models.URLField()
+    description = models.CharField(max_length=200, blank=True)
+    sort_order = models.PositiveIntegerField(default=0)
+
+    panels = [
+        FieldPanel("organization"),
+        FieldPanel("title"),
+        FieldPanel("url"),
+        FieldPanel("description"),
+        FieldPanel("sort_order"),
+    ]
+
+    class Meta:
+        ordering = ["sort_order", "title"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from wagtail.documents.models import AbstractDocument, Document
+
+from organizations.querysets import TenantQuerySet
+
+
+class ProcessingStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    CLEAN = "clean", "Clean"
+    REJECTED = "rejected", "Rejected"
+    FAILED = "failed", "Failed"
+
+
+class SecureDocumentQuerySet(TenantQuerySet):
+    def servable(self) -> SecureDocumentQuerySet:
+        return self.exclude(status=ProcessingStatus.REJECTED)
+
+
+class SecureDocument(AbstractDocument):
+    """A Wagtail document that belongs to exactly one organization.
+
+    The organization follows from the collection (each organization owns one), so the
+    Wagtail admin's own upload forms fill it in; rows can never exist without it.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.CASCADE,
+        related_name="documents",
+        editable=False,
+    )
+    sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    content_type = models.CharField(max_length=127, blank=True, editable=False)
+    status = models.CharField(
+        max_length=16,
+        choices=ProcessingStatus.choices,
+        default=ProcessingStatus.PENDING,
+        db_index=True,
+        editable=False,
+    )
+    status_reason = models.CharField(max_length=255, blank=True, editable=False)
+    scanned = models.BooleanField(
+        default=False, editable=False, help_text="False when no virus scanner was configured."
+    )
+    processed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    admin_form_fields = Document.admin_form_fields
+
+    objects = SecureDocumentQuerySet.as_manager()
+
+    class Meta(AbstractDocument.Meta):
+        verbose_name = "document"
+        verbose_name_plural = "documents"
+        indexes = [models.Index(fields=["organization", "-created_at"])]
+
+    def clean(self) -> None:
+        super().clean()
+        self._derive_organization()
+
+    def _derive_organization(self) -> None:
+        if self.organization_id is None and self.collection_id is not None:
+            from organizations.models import Organization
+
+            owner = Organization.objects.filter(collection_id=self.collection_id).first()
+            if owner is None:
+                raise ValidationError(
+                    {"collection": "Choose your organization's collection for documents."}
+                )
+            self.organization = owner
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self._derive_organization()
+        super().save(*args, **kwargs)
