@@ -165,7 +165,7 @@ def demo_toast(request: HttpRequest) -> HttpResponse:
     )
     if request.htmx:  # type: ignore[attr-defined]
         return messages_as_toasts(request, HttpResponse(status=204))
-    return redirect(f"{reverse('ui:catalog')}#toast")
+    return redirect(f"{reverse('ui:catalog')}#component-toast")
 
 
 @catalog_view
