@@ -67,5 +67,8 @@ def build_logging(*, level: str, fmt: str) -> dict[str, Any]:
             "django_structlog": {"level": level},
             "uvicorn.access": {"level": "WARNING"},
             "celery": {"level": level},
+            # Wagtail 8 runs search-index and reference-index updates as django-tasks;
+            # two INFO lines per page save drown everything else.
+            "django_tasks": {"level": "WARNING"},
         },
     }

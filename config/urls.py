@@ -13,7 +13,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from config import health
 from home import views as home_views
 from organizations import views as organization_views
-from organizations.admin_views import ScopedLogEntriesView
+from organizations.admin_views import ScopedLogEntriesView, ScopedSnippetModelIndexView
 
 urlpatterns = [
     path("health/live", health.live, name="health-live"),
@@ -39,6 +39,7 @@ urlpatterns = [
         ScopedLogEntriesView.as_view(results_only=True),
         name="scoped_site_history_results",
     ),
+    path("admin/snippets/", ScopedSnippetModelIndexView.as_view(), name="scoped_snippet_index"),
     path("admin/", include(wagtailadmin_urls)),
     path("accounts/", include("allauth.urls")),
     path("documents/", include(wagtaildocs_urls)),

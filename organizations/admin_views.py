@@ -12,6 +12,7 @@ from django.db.models import CharField, Q, QuerySet
 from django.db.models.functions import Cast
 from wagtail.admin.views.reports.audit_logging import LogEntriesView
 from wagtail.models import ModelLogEntry, Page, PageLogEntry
+from wagtail.snippets.views.snippets import ModelIndexView
 
 from organizations.permissions import scoped_instances
 
@@ -46,3 +47,13 @@ class ScopedLogEntriesView(LogEntriesView):
             base = ModelLogEntry.objects.viewable_by_user(user)
             return queryset.filter(_model_log_scope(user, base))
         return queryset.none()
+
+
+class ScopedSnippetModelIndexView(ModelIndexView):
+    """The snippet type list, counting only rows the user may see."""
+
+    def _get_snippet_types(self) -> list[dict[str, Any]]:
+        types = super()._get_snippet_types()
+        for item in types:
+            item["count"] = scoped_instances(item["model"], self.request.user).count()
+        return types

@@ -1,8 +1,27 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class OrganizationsConfig(AppConfig):
     name = "organizations"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        post_migrate.connect(provision_unprovisioned, sender=self)
+
+
+def provision_unprovisioned(**kwargs: Any) -> None:
+    """Organizations created by data migrations (which cannot build Wagtail page trees)
+    get their page root, collection and role groups right after ``migrate``."""
+    from organizations.models import Organization
+    from organizations.provisioning import organization_provision
+
+    pending = Organization.objects.filter(root_page__isnull=True) | Organization.objects.filter(
+        role_groups__isnull=True
+    )
+    for organization in pending.distinct():
+        organization_provision(organization=organization)

@@ -534,3 +534,24 @@ def _close_expired(invitations: Any, *, now: Any = None) -> int:
 def invitations_expire(*, now: Any = None) -> int:
     """Close invitations past their expiry (beat job); returns how many were closed."""
     return _close_expired(Invitation.objects.all(), now=now)
+
+
+@transaction.atomic
+def organization_set_quota(
+    *, acting_user: Any, organization: Organization, quota_bytes: int
+) -> Organization:
+    if not getattr(acting_user, "is_superuser", False):
+        raise PermissionDenied("Only platform operators can change quotas.")
+    if quota_bytes <= 0:
+        raise ValidationError("The quota must be positive.")
+    previous = organization.storage_quota_bytes
+    organization.storage_quota_bytes = quota_bytes
+    organization.save(update_fields=["storage_quota_bytes", "updated_at"])
+    audit_record(
+        action="organization.quota_changed",
+        actor=acting_user,
+        organization=organization,
+        target=organization,
+        details={"from": previous, "to": quota_bytes},
+    )
+    return organization

@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404, HttpRequest
+from django.urls import path
 from wagtail import hooks
 from wagtail.models import Page
+from wagtail_modeladmin.options import modeladmin_register
 
 from organizations.admin_panels import OrganizationHomePanel
 from organizations.permissions import content_organization_ids, scope_pages
+from organizations.platform_admin import AuditEventAdmin, OrganizationAdmin
 
 
 @hooks.register("construct_explorer_page_queryset")
@@ -79,3 +82,25 @@ def scope_admin_api(router: Any) -> None:
 
     router.register_endpoint("documents", ScopedDocumentsAdminAPIViewSet)
     router.register_endpoint("images", ScopedImagesAdminAPIViewSet)
+
+
+modeladmin_register(OrganizationAdmin)
+modeladmin_register(AuditEventAdmin)
+
+
+@hooks.register("register_admin_urls")
+def platform_urls() -> list[Any]:
+    from organizations import platform_views
+
+    return [
+        path(
+            "platform/organizations/<int:pk>/set-active/",
+            platform_views.organization_set_active,
+            name="platform_organization_set_active",
+        ),
+        path(
+            "platform/organizations/<int:pk>/quota/",
+            platform_views.organization_quota,
+            name="platform_organization_quota",
+        ),
+    ]

@@ -6,6 +6,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 from wagtail.documents.models import AbstractDocument, Document
+from wagtail.models import get_root_collection_id
 
 from organizations.querysets import TenantQuerySet
 
@@ -62,18 +63,25 @@ class SecureDocument(AbstractDocument):
 
     def clean(self) -> None:
         super().clean()
-        self._derive_organization()
+        # Wagtail's form assigns the collection only when it saves if the user has a
+        # single collection; until then the field holds its default, the root collection.
+        if self.collection_id is not None and self.collection_id != get_root_collection_id():
+            self._derive_organization()
 
     def _derive_organization(self) -> None:
-        if self.organization_id is None and self.collection_id is not None:
-            from organizations.models import Organization
+        from organizations.models import Organization
 
-            owner = Organization.objects.filter(collection_id=self.collection_id).first()
-            if owner is None:
-                raise ValidationError(
-                    {"collection": "Choose your organization's collection for documents."}
-                )
-            self.organization = owner
+        owner_id = (
+            Organization.objects.filter(collection_id=self.collection_id)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if owner_id is None:
+            # Non-field error: the collection field may be hidden from the form.
+            raise ValidationError("Documents must go into an organization's collection.")
+        if self.organization_id is not None and self.organization_id != owner_id:
+            raise ValidationError("A document cannot move to another organization's collection.")
+        self.organization_id = owner_id
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self._derive_organization()

@@ -49,6 +49,7 @@ class Command(BaseCommand):
     @staticmethod
     def _loaders() -> list[Any]:
         """Each app adds its demo content through a ``demo.load`` function listed here."""
+        from dashboards import demo as dashboards_demo
         from organizations import demo as organizations_demo
 
-        return [organizations_demo.load]
+        return [organizations_demo.load, dashboards_demo.load]

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import pytest
+
+from organizations.models import AuditEvent, Organization
+from organizations.roles import Role
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+ORGS = "/admin/organizations/organization/"
+AUDIT = "/admin/organizations/auditevent/"
+
+
+@pytest.fixture
+def operator(client):  # type: ignore[no-untyped-def]
+    user = UserFactory(is_superuser=True, is_staff=True)
+    client.force_login(user)
+    return user
+
+
+def test_organizations_list_with_counts_search_and_filter(client, operator, org_a, org_b) -> None:  # type: ignore[no-untyped-def]
+    body = client.get(ORGS).content.decode()
+    assert "Alpha" in body
+    assert "Bravo" in body
+    assert "of 1.0" in body  # storage used of quota
+    assert "Bravo" not in client.get(ORGS, {"q": "Alpha"}).content.decode()
+    Organization.objects.filter(pk=org_b.organization.pk).update(is_active=False)
+    active_only = client.get(ORGS, {"is_active__exact": "1"}).content.decode()
+    assert "Alpha" in active_only
+    assert "Bravo" not in active_only
+
+
+def test_suspend_and_activate(client, operator, org_a) -> None:  # type: ignore[no-untyped-def]
+    url = f"/admin/platform/organizations/{org_a.organization.pk}/set-active/"
+    assert b"Suspending" in client.get(url).content
+    assert client.post(url).status_code == 302
+    org_a.organization.refresh_from_db()
+    assert not org_a.organization.is_active
+    assert AuditEvent.objects.filter(action="organization.suspended", actor=operator).exists()
+    client.post(url)
+    org_a.organization.refresh_from_db()
+    assert org_a.organization.is_active
+
+
+def test_quota_form(client, operator, org_a) -> None:  # type: ignore[no-untyped-def]
+    url = f"/admin/platform/organizations/{org_a.organization.pk}/quota/"
+    assert client.post(url, {"quota_mb": "-5"}).status_code == 400
+    assert client.post(url, {"quota_mb": "2048"}).status_code == 302
+    org_a.organization.refresh_from_db()
+    assert org_a.organization.storage_quota_bytes == 2048 * 1024 * 1024
+
+
+def test_audit_log_is_read_only_filterable_and_exports_csv(client, operator, org_a, org_b) -> None:  # type: ignore[no-untyped-def]
+    listing = client.get(AUDIT, {"organization__id__exact": org_a.organization.pk}).content.decode()
+    assert "membership.joined" in listing
+    assert "bravo.example" not in listing
+    assert client.get(f"{AUDIT}create/").status_code in (302, 403, 404)
+    export = client.get(AUDIT, {"export": "csv", "action__exact": "organization.created"})
+    assert export.status_code == 200
+    content = b"".join(export.streaming_content) if export.streaming else export.content
+    assert b"organization.created" in content
+    assert b"membership.joined" not in content
+
+
+@pytest.mark.parametrize("role", [Role.OWNER, Role.ADMIN, Role.EDITOR])
+def test_organization_roles_cannot_reach_platform_screens(client, org_a, role: str) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(org_a.users[role])
+    for url in (
+        ORGS,
+        AUDIT,
+        f"/admin/platform/organizations/{org_a.organization.pk}/set-active/",
+        f"/admin/platform/organizations/{org_a.organization.pk}/quota/",
+    ):
+        response = client.get(url)
+        assert response.status_code in (302, 403), (url, response.status_code)
+    assert client.post(
+        f"/admin/platform/organizations/{org_a.organization.pk}/set-active/"
+    ).status_code in (302, 403)
+    org_a.organization.refresh_from_db()
+    assert org_a.organization.is_active
