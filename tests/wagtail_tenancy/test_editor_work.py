@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -78,7 +79,21 @@ def test_editor_creates_an_announcement_for_own_organization_only(client, editor
     assert f'value="{org_a.organization.pk}"' not in form
     base = {
         "title": "Office closed",
-        "body": '{"blocks":[{"key":"a","type":"unstyled","depth":0,"text":"Closed.","inlineStyleRanges":[],"entityRanges":[]}],"entityMap":{}}',
+        "body": json.dumps(
+            {
+                "blocks": [
+                    {
+                        "key": "a",
+                        "type": "unstyled",
+                        "depth": 0,
+                        "text": "Closed.",
+                        "inlineStyleRanges": [],
+                        "entityRanges": [],
+                    }
+                ],
+                "entityMap": {},
+            }
+        ),
         "audience": "all",
         "action-publish": "publish",
     }
@@ -187,7 +202,7 @@ def test_explorer_and_snippet_index_query_counts_do_not_grow_with_organizations(
     urls = [f"/admin/pages/{root.pk}/", "/admin/snippets/dashboards/quicklink/", "/admin/snippets/"]
     with_2 = [_editor_queries(client, url) for url in urls]
     for n in range(198):
-        organization, owner = make_org(f"Filler {n}", f"filler-{n}")
+        organization, _owner = make_org(f"Filler {n}", f"filler-{n}")
         QuickLink.objects.create(
             organization=organization, title=f"L{n}", url="https://example.com/"
         )
