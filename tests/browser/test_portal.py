@@ -131,3 +131,14 @@ def test_phone_layout_opens_the_sidebar_from_the_menu(page: Page, world: World, 
     page.keyboard.press("Escape")
     expect(sidebar.get_by_role("link", name="Members")).not_to_be_in_viewport()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_sidebar_collapse_is_remembered_by_the_server(page: Page, world: World, login: Any) -> None:
+    login(world.owner)
+    page.goto("/o/acme/")
+    shell = page.locator("#shell")
+    page.get_by_role("button", name="Collapse").click()
+    expect(shell).to_have_class(re.compile("shell--collapsed"))
+    page.reload()
+    expect(shell).to_have_class(re.compile("shell--collapsed"))
+    expect(page.get_by_role("link", name="Members")).to_be_visible()  # icons stay
