@@ -3,10 +3,13 @@ the protected location, Celery worker and beat, health checks and logs."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import subprocess
 import sys
+
+import pytest
 
 from tests.deploy.conftest import ROOT, SITE_HOST, Stack
 
@@ -83,6 +86,41 @@ def test_upload_size_limit_comes_from_the_compose_setting(stack: Stack) -> None:
     with stack.client() as client:
         response = client.post("/accounts/login/", content=too_big)
     assert response.status_code == 413
+
+
+async def test_websocket_through_nginx_with_a_session(stack: Stack) -> None:
+    """Upgrade through nginx's /ws/ location, session auth from the cache-backed session
+    store, and a round trip through the channel layer on the broker Redis."""
+    from websockets.asyncio.client import connect
+
+    session = stack.signed_in_session("websocket@example.com")
+    async with connect(
+        stack.websocket_url("/ws/ping/"),
+        origin=f"https://{SITE_HOST}",
+        additional_headers={"Cookie": f"sessionid={session}", "X-Forwarded-Proto": "https"},
+        open_timeout=10,
+        **stack.websocket_target(),
+    ) as websocket:
+        await websocket.send(json.dumps({"type": "ping"}))
+        reply = json.loads(await asyncio.wait_for(websocket.recv(), timeout=10))
+    assert reply["type"] == "pong"
+
+
+async def test_websocket_from_a_foreign_origin_is_refused(stack: Stack) -> None:
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import InvalidStatus
+
+    session = stack.signed_in_session("websocket@example.com")
+    with pytest.raises(InvalidStatus) as refused:
+        async with connect(
+            stack.websocket_url("/ws/ping/"),
+            origin="https://evil.example.net",
+            additional_headers={"Cookie": f"sessionid={session}"},
+            open_timeout=10,
+            **stack.websocket_target(),
+        ):
+            pass
+    assert refused.value.response.status_code == 403
 
 
 def test_worker_consumes_the_default_queue(stack: Stack) -> None:
