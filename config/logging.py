@@ -6,6 +6,7 @@ user id and organization id for a request, the task id for a Celery task.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import structlog
@@ -33,6 +34,8 @@ def build_logging(*, level: str, fmt: str) -> dict[str, Any]:
         renderer = structlog.dev.ConsoleRenderer(colors=False)
         exception_processor = structlog.processors.format_exc_info
 
+    # Python warnings become log lines too (JSON in production), not stray stderr text.
+    logging.captureWarnings(True)
     structlog.configure(
         processors=[
             *_shared_processors(),

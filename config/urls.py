@@ -8,12 +8,13 @@ from django.views.generic import TemplateView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
-from wagtail.documents import urls as wagtaildocs_urls
 
 from config import health
 from home import views as home_views
 from organizations import views as organization_views
 from organizations.admin_views import ScopedLogEntriesView, ScopedSnippetModelIndexView
+from secure_documents import views as document_views
+from secure_documents.admin_views import SecureDocumentCreateView, SecureMultipleAddView
 
 urlpatterns = [
     path("health/live", health.live, name="health-live"),
@@ -40,9 +41,21 @@ urlpatterns = [
         name="scoped_site_history_results",
     ),
     path("admin/snippets/", ScopedSnippetModelIndexView.as_view(), name="scoped_snippet_index"),
+    path("admin/documents/add/", SecureDocumentCreateView.as_view(), name="secure_document_add"),
+    path(
+        "admin/documents/multiple/add/",
+        SecureMultipleAddView.as_view(),
+        name="secure_document_add_multiple",
+    ),
     path("admin/", include(wagtailadmin_urls)),
     path("accounts/", include("allauth.urls")),
-    path("documents/", include(wagtaildocs_urls)),
+    # Every document URL (Wagtail builds /documents/<id>/<name>) goes through the
+    # permission-checked, streaming serve view; Wagtail's own serve view is never routed.
+    path(
+        "documents/<int:document_id>/<str:document_filename>",
+        document_views.serve,
+        name="wagtaildocs_serve",
+    ),
     path("search/", home_views.search, name="search"),
     path("portal/", organization_views.portal_entry, name="portal"),
     path(
@@ -53,6 +66,7 @@ urlpatterns = [
     path("", include("ui.urls")),
     path("", include("organizations.urls")),
     path("", include("dashboards.urls")),
+    path("", include("secure_documents.urls")),
 ]
 
 if settings.DEBUG:

@@ -14,9 +14,16 @@ class OrganizationsConfig(AppConfig):
         post_migrate.connect(provision_unprovisioned, sender=self)
 
 
-def provision_unprovisioned(**kwargs: Any) -> None:
+def provision_unprovisioned(plan: Any = None, **kwargs: Any) -> None:
     """Organizations created by data migrations (which cannot build Wagtail page trees)
     get their page root, collection and role groups right after ``migrate``."""
+    from django.db import connection
+
+    if plan and any(backwards for _migration, backwards in plan):
+        return  # a rollback: the tables this needs may be gone
+    needed = {"organizations_organization", "dashboards_organizationpage", "wagtailcore_page"}
+    if not needed <= set(connection.introspection.table_names()):
+        return  # a partial migrate: provisioning runs once everything exists
     from organizations.models import Organization
     from organizations.provisioning import organization_provision
 

@@ -14,13 +14,16 @@ def audit_record(
     *,
     action: str,
     actor: Any,
-    organization: Organization | None,
+    organization: Organization | int | None,
     target: models.Model | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
     facts = current_request.get()
+    organization_id = (
+        organization if isinstance(organization, int) or organization is None else organization.pk
+    )
     return AuditEvent.objects.create(
-        organization=organization,
+        organization_id=organization_id,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         action=action,
         target_type=target._meta.label_lower if target is not None else "",

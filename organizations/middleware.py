@@ -22,6 +22,10 @@ from django.urls import reverse
 from organizations.context import RequestFacts, organization_context, request_context
 from organizations.models import Membership
 
+# Paths that never need the organization resolved up front: the document serve view
+# derives it from the document (one query for the whole download), the rest touch no
+# tenant data. Saves a membership query on every download.
+CONTEXT_FREE_PREFIXES = ("/documents/", "/static/", "/health/", "/robots.txt", "/favicon")
 ORG_URL = re.compile(r"^/o/(?P<slug>[-a-zA-Z0-9_]+)(?:/|$)")
 SESSION_KEY = "organization_id"
 
@@ -75,7 +79,10 @@ class OrganizationMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         slug = org_slug_from_path(request.path_info)
-        membership = _membership_for_request(request, slug)
+        if request.path_info.startswith(CONTEXT_FREE_PREFIXES):
+            membership = None
+        else:
+            membership = _membership_for_request(request, slug)
         request.org_slug = slug  # type: ignore[attr-defined]
         request.membership = membership  # type: ignore[attr-defined]
         request.organization = membership.organization if membership else None  # type: ignore[attr-defined]

@@ -66,6 +66,8 @@ class TenantModel(models.Model):
 
 
 class RoleGroup(models.Model):
+    wagtail_reference_index_ignore = True
+
     """The Wagtail (auth) group that carries one role's permissions in one organization.
 
     One group per organization role, never per user: Wagtail adds one OR clause per
@@ -88,6 +90,8 @@ class RoleGroup(models.Model):
 
 
 class Membership(models.Model):
+    wagtail_reference_index_ignore = True
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
@@ -177,6 +181,10 @@ class Invitation(TenantModel):
 
 class AuditEvent(models.Model):
     """An append-only record of a write, written by every service function."""
+
+    # Wagtail's reference index would otherwise add two queries to every audited write
+    # (every download, too); nothing in the CMS links to audit rows.
+    wagtail_reference_index_ignore = True
 
     organization = models.ForeignKey(
         Organization,

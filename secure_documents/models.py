@@ -9,6 +9,7 @@ from wagtail.documents.models import AbstractDocument, Document
 from wagtail.models import get_root_collection_id
 
 from organizations.querysets import TenantQuerySet
+from secure_documents.storage import get_secure_storage
 
 
 class ProcessingStatus(models.TextChoices):
@@ -23,6 +24,13 @@ class SecureDocumentQuerySet(TenantQuerySet):
         return self.exclude(status=ProcessingStatus.REJECTED)
 
 
+def document_upload_to(instance: SecureDocument, filename: str) -> str:
+    # Generated, never taken from the client: <org uuid>/<document uuid>/<checked name>.
+    from secure_documents.filenames import clean_filename
+
+    return f"{instance.organization.public_id}/{instance.public_id}/{clean_filename(filename)}"
+
+
 class SecureDocument(AbstractDocument):
     """A Wagtail document that belongs to exactly one organization.
 
@@ -30,6 +38,12 @@ class SecureDocument(AbstractDocument):
     Wagtail admin's own upload forms fill it in; rows can never exist without it.
     """
 
+    file = models.FileField(
+        upload_to=document_upload_to,
+        storage=get_secure_storage,
+        max_length=255,
+        verbose_name="file",
+    )
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organization = models.ForeignKey(
         "organizations.Organization",
@@ -47,6 +61,11 @@ class SecureDocument(AbstractDocument):
         editable=False,
     )
     status_reason = models.CharField(max_length=255, blank=True, editable=False)
+    active_content = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Contains scripts or embedded files (PDF): never shown inline.",
+    )
     scanned = models.BooleanField(
         default=False, editable=False, help_text="False when no virus scanner was configured."
     )
@@ -86,3 +105,7 @@ class SecureDocument(AbstractDocument):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self._derive_organization()
         super().save(*args, **kwargs)
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.sha256 or self.file_hash}-{self.file_size}"'

@@ -40,10 +40,31 @@ def pytest_configure(config: pytest.Config) -> None:
         ) from exc
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Transactional tests truncate every table when they end, which would also delete
+    what the migrations created (the site's HomePage, the root collection, Wagtail's
+    locale): give them serialized rollback, which restores it."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        names = getattr(item, "fixturenames", [])
+        transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+            name in names for name in ("transactional_db", "live_server")
+        )
+        if transactional and "django_db_serialized_rollback" not in names:
+            names.append("django_db_serialized_rollback")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_media(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """Every test writes files into its own temporary folder."""
+def _isolated_media(settings, tmp_path: Path) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """Every test writes files (public media and protected documents) into its own
+    temporary folders."""
+    from secure_documents.storage import reset_secure_storage
+
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.SECURE_DOCUMENTS_ROOT = tmp_path / "protected"
+    reset_secure_storage()
+    yield
+    reset_secure_storage()
 
 
 @pytest.fixture(autouse=True)
@@ -105,6 +126,8 @@ class CeleryWorker:
                 "1",
                 "--loglevel",
                 "INFO",
+                "-Q",
+                "default,documents,notifications,maintenance",
                 "--without-heartbeat",
                 "--without-gossip",
                 "--without-mingle",
@@ -167,6 +190,7 @@ def celery_worker(transactional_db, tmp_path: Path) -> Iterator[CeleryWorker]:  
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "LOG_LEVEL": "INFO",
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "SECURE_DOCUMENTS_ROOT": str(settings.SECURE_DOCUMENTS_ROOT),
     }
     worker = CeleryWorker(env, tmp_path / "worker.log")
     previous = app.conf.task_always_eager

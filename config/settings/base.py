@@ -207,6 +207,8 @@ CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL or "c
 # Without Redis there is no broker to talk to: run tasks inline, in the caller's process.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_QUEUES_ALL = "default,documents,notifications,maintenance"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -330,6 +332,52 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# --- protected documents (secure_documents) ----------------------------------------------
+# Files live outside MEDIA_ROOT and have no public URL; the serve view checks membership.
+SECURE_DOCUMENTS_ROOT = env.path("SECURE_DOCUMENTS_ROOT", default=BASE_DIR / "protected")
+# stream: the app streams the file; accel: nginx sends it (X-Accel-Redirect);
+# s3: a presigned URL valid for DOCUMENT_PRESIGNED_SECONDS, after the permission check.
+DOCUMENT_SERVE_MODE = env.str("DOCUMENT_SERVE_MODE", default="stream")
+DOCUMENT_ACCEL_PREFIX = env.str("DOCUMENT_ACCEL_PREFIX", default="/_protected/")
+DOCUMENT_PRESIGNED_SECONDS = env.int("DOCUMENT_PRESIGNED_SECONDS", default=60)
+DOCUMENT_STORAGE = env.str("DOCUMENT_STORAGE", default="filesystem")  # or "s3"
+DOCUMENT_MAX_UPLOAD_BYTES = env.int("DOCUMENT_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
+DOCUMENT_MAX_FILES_PER_REQUEST = env.int("DOCUMENT_MAX_FILES_PER_REQUEST", default=10)
+DOCUMENT_ALLOWED_EXTENSIONS = env.list(
+    "DOCUMENT_ALLOWED_EXTENSIONS",
+    default=[
+        "pdf",
+        "txt",
+        "csv",
+        "md",
+        "docx",
+        "xlsx",
+        "pptx",
+        "odt",
+        "ods",
+        "png",
+        "jpg",
+        "jpeg",
+        "gif",
+        "webp",
+        "zip",
+    ],
+)
+DOCUMENT_UPLOAD_RATE = env.str("DOCUMENT_UPLOAD_RATE", default="60/m")
+DOCUMENT_SWEEP_GRACE_SECONDS = env.int("DOCUMENT_SWEEP_GRACE_SECONDS", default=60 * 60)
+CLAMAV_URL = env.str("CLAMAV_URL", default="")  # tcp://clamav:3310 or unix:///run/clamd.ctl
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="") or None
+AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="us-east-1")
+AWS_ACCESS_KEY_ID = env.str("AWS_ACCESS_KEY_ID", default="")
+AWS_SECRET_ACCESS_KEY = env.str("AWS_SECRET_ACCESS_KEY", default="")
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "secure_documents.forms.SecureDocumentAdminForm"
+# A browser may never render an uploaded document in the site's origin.
+WAGTAILDOCS_INLINE_CONTENT_TYPES: list[str] = []
+DATA_UPLOAD_MAX_NUMBER_FILES = 50
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
 # --- email --------------------------------------------------------------------------------
 EMAIL_BACKEND = env.str(
     "EMAIL_BACKEND",
@@ -376,7 +424,8 @@ CONTENT_SECURITY_POLICY = {
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILADMIN_LOGIN_URL = "account_login"
 WAGTAILDOCS_DOCUMENT_MODEL = "secure_documents.SecureDocument"
-WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
+# Wagtail's own form check; secure_documents.validation applies the full rules.
+WAGTAILDOCS_EXTENSIONS = DOCUMENT_ALLOWED_EXTENSIONS
 
 # --- logging (structlog) ------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -1,0 +1,259 @@
+"""Writes for protected documents: upload, delete, processing results.
+
+One upload service serves the member portal and the Wagtail admin alike: it checks the
+name, type and content, the rate limit and (under a row lock, so concurrent uploads
+cannot overshoot it) the organization's quota; a rejected upload leaves no row and no
+file. A crash between writing the file and committing the row leaves a file without a
+row, which ``document_sweep`` finds and removes after a grace period.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from typing import IO, Any
+
+import structlog
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.dispatch import Signal
+from django.utils import timezone
+
+from organizations.audit import audit_record
+from organizations.cache import org_cache_key
+from organizations.models import Membership, Organization
+from organizations.roles import Capability, has_capability
+from secure_documents.models import ProcessingStatus, SecureDocument
+from secure_documents.validation import CheckedFile, check_upload
+
+logger = structlog.get_logger(__name__)
+
+document_uploaded = Signal()  # kwargs: document_id, organization_id
+document_processed = Signal()  # kwargs: document_id, organization_id, status
+document_deleted = Signal()  # kwargs: document_id, organization_id
+
+
+def _membership(user: Any, organization: Organization) -> Membership | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Membership.objects.filter(user=user, organization=organization).first()
+
+
+def storage_used(organization: Organization | int) -> int:
+    organization_id = organization if isinstance(organization, int) else organization.pk
+    total = SecureDocument.objects.filter(organization_id=organization_id).aggregate(
+        n=Sum("file_size")
+    )["n"]
+    return int(total or 0)
+
+
+def _parse_rate(rate: str) -> tuple[int, int]:
+    count, _, period = rate.partition("/")
+    seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}[period.strip()[-1]]
+    return int(count), seconds
+
+
+def _check_rate(user: Any, organization: Organization) -> None:
+    limit, period = _parse_rate(settings.DOCUMENT_UPLOAD_RATE)
+    window = int(time.time() // period)
+    key = org_cache_key(organization, "upload-rate", user.pk, window)
+    cache.add(key, 0, timeout=period * 2)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=period * 2)
+        count = 1
+    if count > limit:
+        raise ValidationError(
+            "Too many uploads in a short time. Wait a minute and try again.", code="rate_limited"
+        )
+
+
+def _digests(file: IO[bytes]) -> tuple[str, str]:
+    """SHA-256 (the ETag, the integrity record) and SHA-1 (Wagtail's duplicate check)."""
+    sha256, sha1 = hashlib.sha256(), hashlib.sha1()  # noqa: S324 - not used for security
+    file.seek(0)
+    while chunk := file.read(1024 * 1024):
+        sha256.update(chunk)
+        sha1.update(chunk)
+    file.seek(0)
+    return sha256.hexdigest(), sha1.hexdigest()
+
+
+def _title_from(name: str) -> str:
+    stem = name.rsplit(".", 1)[0]
+    return stem.replace("_", " ").strip()[:255] or name
+
+
+def document_check(
+    *, acting_user: Any, organization: Organization, name: str | None, file: IO[bytes], size: int
+) -> CheckedFile:
+    """Everything that can be decided without the database lock (also used by the admin form)."""
+    membership = _membership(acting_user, organization)
+    if membership is None or not has_capability(membership.role, Capability.UPLOAD_DOCUMENTS):
+        raise PermissionDenied("Your role does not allow uploading documents here.")
+    if not organization.is_active:
+        raise PermissionDenied("This organization is suspended.")
+    return check_upload(name=name, file=file, size=size)
+
+
+def document_create(
+    *,
+    acting_user: Any,
+    organization: Organization,
+    uploaded_file: Any,
+    title: str | None = None,
+    tags: list[str] | None = None,
+) -> SecureDocument:
+    checked = document_check(
+        acting_user=acting_user,
+        organization=organization,
+        # The name as the client sent it, when the parser kept it (see upload_handlers).
+        name=getattr(uploaded_file, "raw_name", None) or uploaded_file.name,
+        file=uploaded_file,
+        size=uploaded_file.size,
+    )
+    _check_rate(acting_user, organization)
+    sha256, sha1 = _digests(uploaded_file)
+    document = SecureDocument(
+        organization=organization,
+        collection_id=organization.collection_id,
+        title=(title or "").strip()[:255] or _title_from(checked.name),
+        uploaded_by_user=acting_user,
+        file_size=checked.size,
+        content_type=checked.content_type,
+        active_content=checked.active_content,
+        status=ProcessingStatus.PENDING,
+        sha256=sha256,
+        file_hash=sha1,
+    )
+    stored_name: str | None = None
+    try:
+        with transaction.atomic():
+            # The row lock serialises uploads per organization, so two uploads that each
+            # fit but together exceed the quota cannot both pass the check.
+            locked = Organization.objects.select_for_update().get(pk=organization.pk)
+            used = storage_used(locked)
+            if used + checked.size > locked.storage_quota_bytes:
+                raise ValidationError(
+                    "This upload would exceed your organization's storage quota "
+                    f"({used} of {locked.storage_quota_bytes} bytes used).",
+                    code="quota",
+                )
+            uploaded_file.seek(0)
+            document.file.save(checked.name, uploaded_file, save=False)
+            stored_name = document.file.name
+            document.save()
+            if tags:
+                document.tags.add(*tags)
+            audit_record(
+                action="document.uploaded",
+                actor=acting_user,
+                organization=organization,
+                target=document,
+                details={
+                    "name": checked.name,
+                    "size": checked.size,
+                    "content_type": checked.content_type,
+                },
+            )
+            transaction.on_commit(lambda: _after_upload(document.pk, organization.pk))
+    except BaseException:
+        if stored_name:
+            document.file.storage.delete(stored_name)
+        raise
+    return document
+
+
+def _after_upload(document_id: int, organization_id: int) -> None:
+    from secure_documents.tasks import process_document
+
+    process_document.delay(document_id, organization_id=organization_id)
+    document_uploaded.send(
+        sender=SecureDocument, document_id=document_id, organization_id=organization_id
+    )
+
+
+def document_delete(*, acting_user: Any, document: SecureDocument) -> None:
+    """Uploaders delete their own documents; editors and above delete any."""
+    membership = _membership(acting_user, document.organization)
+    own = document.uploaded_by_user_id == getattr(acting_user, "pk", None)
+    if membership is None or not (
+        has_capability(membership.role, Capability.EDIT_CONTENT)
+        or (own and has_capability(membership.role, Capability.UPLOAD_DOCUMENTS))
+    ):
+        raise PermissionDenied("You cannot delete this document.")
+    storage, name = document.file.storage, document.file.name
+    document_id, organization_id = document.pk, document.organization_id
+    with transaction.atomic():
+        audit_record(
+            action="document.deleted",
+            actor=acting_user,
+            organization=document.organization,
+            target=document,
+            details={"name": document.filename, "size": document.file_size},
+        )
+        SecureDocument.objects.filter(pk=document.pk).delete()
+
+        def remove_file() -> None:
+            storage.delete(name)
+            document_deleted.send(
+                sender=SecureDocument, document_id=document_id, organization_id=organization_id
+            )
+
+        # Only once the row is surely gone: a rolled-back delete keeps its file.
+        transaction.on_commit(remove_file)
+
+
+def document_record_download(*, user: Any, document: SecureDocument, byte_range: str = "") -> None:
+    """One INSERT: the organization is passed by id (no extra query per download)."""
+    audit_record(
+        action="document.downloaded",
+        actor=user,
+        organization=document.organization_id,
+        target=document,
+        details={"range": byte_range} if byte_range else None,
+    )
+
+
+@transaction.atomic
+def document_mark_processed(
+    *,
+    document: SecureDocument,
+    status: str,
+    reason: str,
+    sha256: str,
+    sha1: str,
+    content_type: str,
+    scanned: bool,
+) -> SecureDocument:
+    SecureDocument.objects.filter(pk=document.pk).update(
+        status=status,
+        status_reason=reason[:255],
+        sha256=sha256,
+        file_hash=sha1,
+        content_type=content_type,
+        scanned=scanned,
+        processed_at=timezone.now(),
+    )
+    document.refresh_from_db()
+    audit_record(
+        action=f"document.{status}",
+        actor=None,
+        organization=document.organization,
+        target=document,
+        details={"reason": reason, "scanned": scanned, "sha256": sha256},
+    )
+    document_id, organization_id = document.pk, document.organization_id
+    transaction.on_commit(
+        lambda: document_processed.send(
+            sender=SecureDocument,
+            document_id=document_id,
+            organization_id=organization_id,
+            status=status,
+        )
+    )
+    return document

@@ -1,0 +1,177 @@
+"""The serve view: members only, safe headers, ranges, conditional requests, audit."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from organizations.models import AuditEvent, Organization
+from organizations.roles import Role
+from secure_documents.models import ProcessingStatus, SecureDocument
+from tests.secure_documents.conftest import make_document
+from tests.secure_documents.files import PDF
+from tests.secure_documents.helpers import read_body
+from tests.tenants import MARKER_A
+
+pytestmark = pytest.mark.django_db
+BODY = b"Alpha secret ZEBRA-ALPHA-7731 " * 100
+
+
+@pytest.mark.parametrize("role", [Role.OWNER, Role.ADMIN, Role.EDITOR, Role.MEMBER, Role.VIEWER])
+def test_every_member_role_downloads(client, org_a, doc_a, role: str) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(org_a.users[role])
+    response = client.get(doc_a.url)
+    assert response.status_code == 200
+    assert read_body(response) == BODY
+    assert response["Content-Length"] == str(len(BODY))
+
+
+def test_security_headers(client, org_a, doc_a) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(org_a.users[Role.MEMBER])
+    response = client.get(doc_a.url)
+    assert response["Content-Disposition"].startswith('attachment; filename="alpha-report.txt"')
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert response["Cache-Control"].startswith("private")
+    assert response["ETag"] == f'"{doc_a.sha256}-{len(BODY)}"'
+    assert response["Accept-Ranges"] == "bytes"
+    assert response["Content-Type"] == "text/plain"
+
+
+def test_clean_pdf_is_inline_everything_else_attachment(client, org_a) -> None:  # type: ignore[no-untyped-def]
+    pdf = make_document(org_a, "clean.pdf", PDF)
+    pending = make_document(org_a, "pending.pdf", PDF, status=ProcessingStatus.PENDING)
+    client.force_login(org_a.users[Role.MEMBER])
+    assert client.get(pdf.url)["Content-Disposition"].startswith("inline")
+    assert client.get(pending.url)["Content-Disposition"].startswith("attachment")
+
+
+def _probes(url: str) -> list[tuple[str, dict[str, str]]]:
+    return [
+        ("get", {}),
+        ("head", {}),
+        ("get", {"Range": "bytes=0-9"}),
+        ("get", {"Range": "bytes=99999999-"}),
+        ("get", {"If-None-Match": "*"}),
+        ("get", {"If-None-Match": '"anything"'}),
+    ]
+
+
+def _assert_same_404(client, url: str, reference_url: str) -> None:  # type: ignore[no-untyped-def]
+    for method, headers in _probes(url):
+        response = getattr(client, method)(url, headers=headers)
+        missing = getattr(client, method)(reference_url, headers=headers)
+        assert response.status_code == missing.status_code == 404, (method, headers)
+        body = read_body(response)
+        assert MARKER_A.encode() not in body
+        assert "ETag" not in response
+        assert "Content-Range" not in response
+
+
+def test_other_organization_gets_the_same_404_as_a_missing_document(
+    client, org_a, org_b, doc_a
+) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(org_b.users[Role.OWNER])
+    _assert_same_404(client, doc_a.url, f"/documents/{doc_a.pk + 1000}/alpha-report.txt")
+
+
+def test_anonymous_gets_404(client, doc_a) -> None:  # type: ignore[no-untyped-def]
+    _assert_same_404(client, doc_a.url, f"/documents/{doc_a.pk + 1000}/alpha-report.txt")
+
+
+def test_wrong_filename_is_404(client, org_a, doc_a) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(org_a.users[Role.MEMBER])
+    assert client.get(f"/documents/{doc_a.pk}/other.txt").status_code == 404
+
+
+def test_rejected_documents_are_never_served(client, org_a, doc_a) -> None:  # type: ignore[no-untyped-def]
+    SecureDocument.objects.filter(pk=doc_a.pk).update(status=ProcessingStatus.REJECTED)
+    client.force_login(org_a.users[Role.OWNER])
+    assert client.get(doc_a.url).status_code == 404
+    assert client.head(doc_a.url).status_code == 404
+
+
+def test_suspended_organization_is_404(client, org_a, doc_a) -> None:  # type: ignore[no-untyped-def]
+    Organization.objects.filter(pk=org_a.organization.pk).update(is_active=False)
+    client.force_login(org_a.users[Role.OWNER])
+    assert client.get(doc_a.url).status_code == 404
+
+
+def test_head_has_headers_and_no_body(client, org_a, doc_a) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(org_a.users[Role.MEMBER])
+    response = client.head(doc_a.url)
+    assert response.status_code == 200
+    assert response["Content-Length"] == str(len(BODY))
+    assert read_body(response) == b""
+
+
+@pytest.mark.parametrize(
+    ("header", "status", "expected", "content_range"),
+    [
+        ("bytes=0-9", 206, BODY[:10], f"bytes 0-9/{len(BODY)}"),
+        ("bytes=10-", 206, BODY[10:], f"bytes 10-{len(BODY) - 1}/{len(BODY)}"),
+        ("bytes=-5", 206, BODY[-5:], f"bytes {len(BODY) - 5}-{len(BODY) - 1}/{len(BODY)}"),
+        ("bytes=0-999999", 206, BODY, f"bytes 0-{len(BODY) - 1}/{len(BODY)}"),
+        ("bytes=0-1,5-6", 200, BODY, None),
+        ("items=0-1", 200, BODY, None),
+        (f"bytes={len(BODY)}-", 416, b"", f"bytes */{len(BODY)}"),
+        ("bytes=9-3", 416, b"", f"bytes */{len(BODY)}"),
+    ],
+)
+def test_single_ranges(client, org_a, doc_a, header, status, expected, content_range) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(org_a.users[Role.MEMBER])
+    response = client.get(doc_a.url, headers={"Range": header})
+    assert response.status_code == status
+    assert read_body(response) == expected
+    assert response.get("Content-Range") == content_range
+
+
+def test_if_range_with_a_stale_etag_sends_everything(client, org_a, doc_a) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(org_a.users[Role.MEMBER])
+    fresh = client.get(doc_a.url, headers={"Range": "bytes=0-9", "If-Range": doc_a.etag})
+    stale = client.get(doc_a.url, headers={"Range": "bytes=0-9", "If-Range": '"old"'})
+    assert fresh.status_code == 206
+    assert stale.status_code == 200
+
+
+def test_etag_revalidation_for_members(client, org_a, doc_a) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(org_a.users[Role.MEMBER])
+    response = client.get(doc_a.url, headers={"If-None-Match": doc_a.etag})
+    assert response.status_code == 304
+
+
+def test_every_download_is_audited(client, org_a, doc_a) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(org_a.users[Role.MEMBER])
+    client.get(doc_a.url)
+    client.get(doc_a.url, headers={"Range": "bytes=0-9"})
+    events = AuditEvent.objects.filter(action="document.downloaded", target_id=str(doc_a.pk))
+    assert events.count() == 2
+    assert {e.actor_id for e in events} == {org_a.users[Role.MEMBER].pk}
+    assert {e.organization_id for e in events} == {org_a.organization.pk}
+    assert {tuple(sorted(e.details)) for e in events} == {(), ("range",)}
+
+
+def test_a_download_takes_at_most_five_queries(client, org_a, doc_a) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(org_a.users[Role.MEMBER])
+    client.get(doc_a.url)  # warm the session cache
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(doc_a.url)
+        read_body(response)
+    assert response.status_code == 200
+    statements = [q["sql"] for q in queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+    assert len(statements) <= 5, [sql[:150] for sql in statements]
+
+
+def test_accel_mode_hands_the_transfer_to_nginx(client, org_a, doc_a, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.DOCUMENT_SERVE_MODE = "accel"
+    client.force_login(org_a.users[Role.MEMBER])
+    response = client.get(doc_a.url)
+    assert response.status_code == 200
+    assert response["X-Accel-Redirect"] == f"/_protected/{doc_a.file.name}"
+    assert response["Content-Disposition"].startswith("attachment")
+    assert read_body(response) == b""
+    client.force_login(org_a.users[Role.MEMBER])
+    other = client.get(f"/documents/{doc_a.pk + 99}/x.txt")
+    assert other.status_code == 404
+    assert "X-Accel-Redirect" not in other
