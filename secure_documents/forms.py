@@ -16,6 +16,8 @@ class SecureDocumentAdminForm(BaseDocumentForm):
     the chosen collection."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Wagtail's collection-member form consumes the ``user`` argument; keep it.
+        self.uploading_user = kwargs.get("user")
         super().__init__(*args, **kwargs)
         if self.instance.pk and "file" in self.fields:
             del self.fields["file"]
@@ -41,7 +43,7 @@ class SecureDocumentAdminForm(BaseDocumentForm):
             return cleaned
         try:
             document_check(
-                acting_user=self.for_user,
+                acting_user=self.uploading_user,
                 organization=organization,
                 name=upload.name,
                 file=upload,

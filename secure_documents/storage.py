@@ -84,6 +84,7 @@ def _s3_class() -> type:
             kwargs.setdefault("access_key", settings.AWS_ACCESS_KEY_ID or None)
             kwargs.setdefault("secret_key", settings.AWS_SECRET_ACCESS_KEY or None)
             kwargs.setdefault("querystring_expire", settings.DOCUMENT_PRESIGNED_SECONDS)
+            kwargs.setdefault("signature_version", "s3v4")
             super().__init__(**kwargs)
 
         def generate_filename(self, filename: str) -> str:
