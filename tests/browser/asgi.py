@@ -2,6 +2,9 @@
 
 Test settings run with DEBUG off, where ``config.asgi`` leaves static files to nginx; the
 browser still needs the CSS and JavaScript, so they are served here from the finders.
+
+Between tests the test database is flushed, and Django then recreates its content types
+with new ids; this long-lived server forgets its cached ones before every request.
 """
 
 from __future__ import annotations
@@ -21,4 +24,7 @@ async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if scope["type"] == "http" and scope["path"].startswith(settings.STATIC_URL):
         await static_application(scope, receive, send)
         return
+    from django.contrib.contenttypes.models import ContentType  # apps are ready by now
+
+    ContentType.objects.clear_cache()
     await project_application(scope, receive, send)

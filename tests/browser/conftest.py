@@ -2,8 +2,9 @@
 the system Chromium through Playwright.
 
 ``portal_server`` is session-scoped (one server for the whole run); tests that create
-rows use ``portal_db`` (transactional, so the server sees them, and restored afterwards
-so Wagtail's initial pages are there for the next test). Reuse both for any browser test.
+rows use ``portal_db`` (transactional, so the server sees them; it puts back Wagtail's
+initial page tree when an earlier transactional test flushed it). Reuse both for any
+browser test.
 """
 
 from __future__ import annotations
@@ -131,9 +132,36 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
     return {**browser_context_args, "viewport": {"width": 1280, "height": 860}}
 
 
+def ensure_site_tree() -> None:
+    """Recreate the rows that data migrations made (locale, page tree root, home page,
+    default site, root collection) when an earlier transactional test flushed them."""
+    from wagtail.coreutils import get_supported_content_language_variant
+    from wagtail.models import Collection, Locale, Page, Site
+
+    from home.models import HomePage
+
+    if HomePage.objects.exists() and Collection.get_first_root_node() is not None:
+        return
+    language = get_supported_content_language_variant(settings.LANGUAGE_CODE)
+    locale, _ = Locale.objects.get_or_create(language_code=language)
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
+    root = Page.get_first_root_node() or Page.add_root(
+        instance=Page(title="Root", slug="root", locale=locale)
+    )
+    home = HomePage.objects.first() or root.add_child(
+        instance=HomePage(title="Org Portal", slug="home", locale=locale)
+    )
+    Site.objects.update_or_create(
+        is_default_site=True,
+        defaults={"hostname": "localhost", "root_page": home, "site_name": "Org Portal"},
+    )
+
+
 @pytest.fixture
-def portal_db(transactional_db: Any, django_db_serialized_rollback: Any) -> None:
-    """Rows the server can see (committed), with the initial data restored afterwards."""
+def portal_db(transactional_db: Any) -> None:
+    """Committed rows, so the server sees them (the database is flushed afterwards)."""
+    ensure_site_tree()
 
 
 @pytest.fixture
