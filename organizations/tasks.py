@@ -11,6 +11,7 @@ from organizations.models import Invitation
 
 @shared_task(
     name="organizations.send_invitation_email",
+    queue="notifications",
     autoretry_for=(OSError,),
     retry_backoff=True,
     retry_jitter=True,
@@ -36,7 +37,7 @@ def send_invitation_email(invitation_id: int, token: str) -> bool:
     return True
 
 
-@shared_task(name="organizations.expire_invitations")
+@shared_task(name="organizations.expire_invitations", queue="maintenance")
 def expire_invitations() -> int:
     from organizations.services import invitations_expire
 

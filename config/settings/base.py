@@ -224,6 +224,18 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=60 * 60 * 2)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+CELERY_BEAT_SCHEDULE = {
+    "documents-sweep": {
+        "task": "secure_documents.sweep",
+        "schedule": env.int("DOCUMENT_SWEEP_EVERY_SECONDS", default=60 * 60),
+        "options": {"queue": "maintenance"},
+    },
+    "invitations-expire": {
+        "task": "organizations.expire_invitations",
+        "schedule": 15 * 60,
+        "options": {"queue": "maintenance"},
+    },
+}
 DJANGO_STRUCTLOG_CELERY_ENABLED = True
 # RequestIdMiddleware has already validated (or replaced) the incoming X-Request-ID.
 DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True
