@@ -6,3 +6,8 @@ from django.apps import AppConfig
 class DashboardsConfig(AppConfig):
     name = "dashboards"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from dashboards import receivers
+
+        receivers.connect_password_signals()

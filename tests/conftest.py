@@ -41,17 +41,49 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Transactional tests truncate every table when they end, which would also delete
-    what the migrations created (the site's HomePage, the root collection, Wagtail's
-    locale): give them serialized rollback, which restores it."""
+    """Transactional tests truncate every table when they end, which also deletes what
+    the data migrations created (the locale, the page tree's root and home page, the
+    default site, the root collection). Such tests get ``site_tree``, which recreates
+    those rows when an earlier test flushed them."""
     for item in items:
         marker = item.get_closest_marker("django_db")
         names = getattr(item, "fixturenames", [])
         transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
             name in names for name in ("transactional_db", "live_server")
         )
-        if transactional and "django_db_serialized_rollback" not in names:
-            names.append("django_db_serialized_rollback")
+        if transactional and "site_tree" not in names:
+            names.insert(0, "site_tree")
+
+
+def ensure_site_tree() -> None:
+    from wagtail.coreutils import get_supported_content_language_variant
+    from wagtail.models import Collection, Locale, Page, Site
+
+    from home.models import HomePage
+
+    if HomePage.objects.exists() and Collection.get_first_root_node() is not None:
+        return
+    language = get_supported_content_language_variant(settings.LANGUAGE_CODE)
+    locale, _ = Locale.objects.get_or_create(language_code=language)
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
+    root = Page.get_first_root_node() or Page.add_root(
+        instance=Page(title="Root", slug="root", locale=locale)
+    )
+    home = HomePage.objects.first() or root.add_child(
+        instance=HomePage(title="Org Portal", slug="home", locale=locale)
+    )
+    Site.objects.update_or_create(
+        is_default_site=True,
+        defaults={"hostname": "localhost", "root_page": home, "site_name": "Org Portal"},
+    )
+
+
+@pytest.fixture
+def site_tree(request: pytest.FixtureRequest, django_db_blocker) -> None:  # type: ignore[no-untyped-def]
+    request.getfixturevalue("_django_db_helper")
+    with django_db_blocker.unblock():
+        ensure_site_tree()
 
 
 @pytest.fixture(autouse=True)

@@ -20,7 +20,7 @@ class Tenant:
 
 
 @pytest.fixture
-def org_a(db) -> Tenant:  # type: ignore[no-untyped-def]
+def org_a(db, site_tree) -> Tenant:  # type: ignore[no-untyped-def]
     organization, owner = make_org(f"Alpha {MARKER_A}", "alpha")
     tenant = Tenant(organization, {Role.OWNER: owner})
     for role in ROLES[1:]:
@@ -29,7 +29,7 @@ def org_a(db) -> Tenant:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def org_b(db) -> Tenant:  # type: ignore[no-untyped-def]
+def org_b(db, site_tree) -> Tenant:  # type: ignore[no-untyped-def]
     organization, owner = make_org(f"Bravo {MARKER_B}", "bravo")
     tenant = Tenant(organization, {Role.OWNER: owner})
     for role in ROLES[1:]:

@@ -1,0 +1,181 @@
+"""``/ws/live/?org=<slug>``: live dashboard updates for one organization.
+
+Refusals close with distinct codes (foreign origins never get this far: the
+AllowedHostsOriginValidator rejects the handshake). Client messages are small JSON
+objects ``{"action": ..., "payload": {...}}``; anything else closes the socket.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+from urllib.parse import parse_qs
+
+import structlog
+from asgiref.sync import sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from dashboards import presence
+from dashboards.events import org_group, user_group
+from organizations.roles import Capability, has_capability, rank
+
+logger = structlog.get_logger(__name__)
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_BAD_MESSAGE = 4400
+CLOSE_TOO_LARGE = 4413
+CLOSE_RATE_LIMITED = 4429
+CLOSE_MEMBERSHIP_ENDED = 4410
+CLOSE_SUSPENDED = 4423
+CLOSE_SIGNED_OUT = 4001
+
+MAX_MESSAGE_BYTES = 64 * 1024
+RATE_CAPACITY = 20  # messages
+RATE_REFILL_PER_SECOND = 2.0
+ACTIONS = frozenset({"sync", "heartbeat"})
+
+
+def _membership(user_id: int, slug: str) -> tuple[int, str] | None:
+    from organizations.models import Membership
+
+    found = (
+        Membership.objects.filter(
+            user_id=user_id, organization__slug=slug, organization__is_active=True
+        )
+        .values_list("organization_id", "role")
+        .first()
+    )
+    if found is None or not has_capability(found[1], Capability.VIEW):
+        return None
+    return found
+
+
+class LiveConsumer(AsyncWebsocketConsumer):
+    organization_id: int | None = None
+    role: str = ""
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        slug = (parse_qs(self.scope.get("query_string", b"").decode()).get("org") or [""])[0]
+        found = await sync_to_async(_membership)(user.pk, slug) if slug else None
+        if found is None:
+            # The same answer for "no such organization" and "not yours".
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.user_id = user.pk
+        self.organization_id, self.role = found
+        self.tokens = float(RATE_CAPACITY)
+        self.last_refill = time.monotonic()
+        await self.channel_layer.group_add(org_group(self.organization_id), self.channel_name)
+        await self.channel_layer.group_add(user_group(self.user_id), self.channel_name)
+        await self.accept()
+        await sync_to_async(presence.touch)(self.organization_id, self.user_id, self.channel_name)
+        await sync_to_async(_announce_presence)(self.organization_id)
+
+    async def disconnect(self, code: int) -> None:
+        if self.organization_id is None:
+            return
+        await self.channel_layer.group_discard(org_group(self.organization_id), self.channel_name)
+        await self.channel_layer.group_discard(user_group(self.user_id), self.channel_name)
+        await sync_to_async(presence.leave)(self.organization_id, self.channel_name, self.user_id)
+        await sync_to_async(_announce_presence)(self.organization_id)
+
+    def _allow(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(
+            RATE_CAPACITY, self.tokens + (now - self.last_refill) * RATE_REFILL_PER_SECOND
+        )
+        self.last_refill = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if text_data is None:
+            await self.close(code=CLOSE_BAD_MESSAGE)
+            return
+        if len(text_data.encode()) > MAX_MESSAGE_BYTES:
+            await self.close(code=CLOSE_TOO_LARGE)
+            return
+        if not self._allow():
+            await self.close(code=CLOSE_RATE_LIMITED)
+            return
+        try:
+            message = json.loads(text_data)
+        except ValueError:
+            await self.close(code=CLOSE_BAD_MESSAGE)
+            return
+        if (
+            not isinstance(message, dict)
+            or message.get("action") not in ACTIONS
+            or not isinstance(message.get("payload", {}), dict)
+        ):
+            await self.close(code=CLOSE_BAD_MESSAGE)
+            return
+        payload = message.get("payload") or {}
+        # A client may name its organization, never another one's group.
+        named = payload.get("org")
+        if named is not None and named != await self._own_slug():
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        if message["action"] == "heartbeat":
+            await sync_to_async(presence.touch)(
+                self.organization_id, self.user_id, self.channel_name
+            )
+            return
+        html = await sync_to_async(_current_state)(self.organization_id, self.role)
+        await self.send(text_data=html)
+
+    async def _own_slug(self) -> str:
+        from organizations.models import Organization
+
+        return await sync_to_async(
+            lambda: (
+                Organization.objects.filter(pk=self.organization_id)
+                .values_list("slug", flat=True)
+                .first()
+                or ""
+            )
+        )()
+
+    async def live_event(self, event: dict[str, Any]) -> None:
+        minimum = event.get("min_role")
+        if minimum and rank(self.role) < rank(minimum):
+            return
+        await self.send(text_data=event["html"])
+
+    async def live_close(self, event: dict[str, Any]) -> None:
+        target = event.get("organization_id")
+        if target is None or target == self.organization_id:
+            await self.close(code=int(event["code"]))
+
+    async def live_role(self, event: dict[str, Any]) -> None:
+        if event.get("organization_id") == self.organization_id:
+            self.role = event["role"]
+
+
+def _announce_presence(organization_id: int) -> None:
+    from dashboards.events import Event, publish
+    from dashboards.selectors import online_members
+
+    publish(
+        Event.PRESENCE_CHANGED,
+        organization_id=organization_id,
+        context={"online": online_members(organization_id)},
+    )
+
+
+def _current_state(organization_id: int, role: str) -> str:
+    """Every panel's fragment at once: sent on each (re)connect, since the channel
+    layer delivers at most once and a client may have missed events."""
+    from django.template.loader import render_to_string
+
+    from dashboards.selectors import dashboard_state
+
+    return render_to_string("dashboards/live/state.html", dashboard_state(organization_id, role))

@@ -1,0 +1,62 @@
+"""Who is online in an organization: one entry per open socket, kept alive by heartbeats.
+
+Counting sockets rather than users makes it right across several tabs (the user stays
+online until the last tab closes) and after reconnects (a dropped socket's entry expires
+on its own when its heartbeats stop). Redis sorted sets when Redis is configured; a
+process-local table otherwise (the embedded setup runs one process).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from django.conf import settings
+
+TTL_SECONDS = 60
+_local: dict[int, dict[str, tuple[int, float]]] = {}
+_local_lock = threading.Lock()
+
+
+def _key(organization_id: int) -> str:
+    return f"orgportal:presence:{organization_id}"
+
+
+def _redis():  # type: ignore[no-untyped-def]
+    from django_redis import get_redis_connection
+
+    return get_redis_connection("default")
+
+
+def touch(organization_id: int, user_id: int, channel_name: str) -> None:
+    expires = time.time() + TTL_SECONDS
+    if settings.REDIS_URL:
+        client = _redis()
+        client.zadd(_key(organization_id), {f"{user_id}:{channel_name}": expires})
+        client.expire(_key(organization_id), TTL_SECONDS * 2)
+        return
+    with _local_lock:
+        _local.setdefault(organization_id, {})[channel_name] = (user_id, expires)
+
+
+def leave(organization_id: int, channel_name: str, user_id: int) -> None:
+    if settings.REDIS_URL:
+        _redis().zrem(_key(organization_id), f"{user_id}:{channel_name}")
+        return
+    with _local_lock:
+        _local.get(organization_id, {}).pop(channel_name, None)
+
+
+def online_user_ids(organization_id: int) -> set[int]:
+    now = time.time()
+    if settings.REDIS_URL:
+        client = _redis()
+        client.zremrangebyscore(_key(organization_id), "-inf", now)
+        members = client.zrangebyscore(_key(organization_id), now, "+inf")
+        return {int(member.decode().split(":", 1)[0]) for member in members}
+    with _local_lock:
+        entries = _local.get(organization_id, {})
+        for channel, (_user, expires) in list(entries.items()):
+            if expires < now:
+                del entries[channel]
+        return {user for user, _ in entries.values()}

@@ -1,0 +1,138 @@
+"""Turn domain signals into live events and socket closures.
+
+Every receiver runs after the write has committed (the services send these signals from
+``transaction.on_commit``); failures to reach the channel layer are logged, never raised.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_out
+from django.dispatch import receiver
+
+from dashboards import consumers
+from dashboards.events import (
+    Event,
+    close_organization_sockets,
+    close_user_sockets,
+    publish,
+    user_group,
+)
+from dashboards.publisher import group_send
+from organizations.services import membership_changed, organization_changed
+from secure_documents.services import document_deleted, document_processed, document_uploaded
+
+
+def _latest(organization_id: int, action: str, target_id: Any) -> Any:
+    from organizations.models import AuditEvent
+
+    return (
+        AuditEvent.objects.filter(
+            organization_id=organization_id, action=action, target_id=str(target_id)
+        )
+        .select_related("actor")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def _document_event(event: Event, action: str, document_id: int, organization_id: int) -> None:
+    from dashboards.selectors import metrics, recent_documents
+    from secure_documents.models import SecureDocument
+
+    document = SecureDocument.objects.filter(pk=document_id).first()
+    item = _latest(organization_id, action, document_id)
+    publish(
+        event,
+        organization_id=organization_id,
+        context={
+            "item": item,
+            "document": document,
+            "documents": recent_documents(organization_id),
+        },
+    )
+    publish(
+        Event.METRICS_UPDATED,
+        organization_id=organization_id,
+        context={"metrics": metrics(organization_id), "oob": True},
+    )
+
+
+@receiver(document_uploaded, dispatch_uid="dashboards.document_uploaded")
+def on_document_uploaded(document_id: int, organization_id: int, **_: Any) -> None:
+    _document_event(Event.DOCUMENT_UPLOADED, "document.uploaded", document_id, organization_id)
+
+
+@receiver(document_processed, dispatch_uid="dashboards.document_processed")
+def on_document_processed(document_id: int, organization_id: int, status: str, **_: Any) -> None:
+    _document_event(Event.DOCUMENT_PROCESSED, f"document.{status}", document_id, organization_id)
+
+
+@receiver(document_deleted, dispatch_uid="dashboards.document_deleted")
+def on_document_deleted(document_id: int, organization_id: int, **_: Any) -> None:
+    from dashboards.selectors import metrics
+
+    item = _latest(organization_id, "document.deleted", document_id)
+    publish(Event.DOCUMENT_DELETED, organization_id=organization_id, context={"item": item})
+    publish(
+        Event.METRICS_UPDATED,
+        organization_id=organization_id,
+        context={"metrics": metrics(organization_id), "oob": True},
+    )
+
+
+@receiver(membership_changed, dispatch_uid="dashboards.membership_changed")
+def on_membership_changed(
+    membership_id: int, organization_id: int, user_id: int, change: str, **_: Any
+) -> None:
+    from dashboards.selectors import metrics
+    from organizations.models import Membership
+
+    if change in {"removed", "left"}:
+        close_user_sockets(
+            user_id, code=consumers.CLOSE_MEMBERSHIP_ENDED, organization_id=organization_id
+        )
+    elif change == "role_changed":
+        role = Membership.objects.filter(pk=membership_id).values_list("role", flat=True).first()
+        if role:
+            group_send(
+                user_group(user_id),
+                {"type": "live.role", "organization_id": organization_id, "role": role},
+            )
+        return
+    action = {"joined": "membership.joined", "removed": "membership.removed"}.get(
+        change, "membership.left"
+    )
+    item = _latest(organization_id, action, membership_id)
+    event = Event.MEMBER_JOINED if change == "joined" else Event.MEMBER_LEFT
+    publish(event, organization_id=organization_id, context={"item": item})
+    publish(
+        Event.METRICS_UPDATED,
+        organization_id=organization_id,
+        context={"metrics": metrics(organization_id), "oob": True},
+    )
+
+
+@receiver(organization_changed, dispatch_uid="dashboards.organization_changed")
+def on_organization_changed(organization_id: int, change: str, **_: Any) -> None:
+    if change == "suspended":
+        close_organization_sockets(organization_id, code=consumers.CLOSE_SUSPENDED)
+
+
+@receiver(user_logged_out, dispatch_uid="dashboards.user_logged_out")
+def on_logged_out(user: Any = None, **_: Any) -> None:
+    if user is not None:
+        close_user_sockets(user.pk, code=consumers.CLOSE_SIGNED_OUT)
+
+
+def _on_password_changed(user: Any = None, **_: Any) -> None:
+    if user is not None:
+        close_user_sockets(user.pk, code=consumers.CLOSE_SIGNED_OUT)
+
+
+def connect_password_signals() -> None:
+    from allauth.account.signals import password_changed, password_reset, password_set
+
+    for signal in (password_changed, password_reset, password_set):
+        signal.connect(_on_password_changed, dispatch_uid=f"dashboards.{id(signal)}")

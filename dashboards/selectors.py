@@ -1,0 +1,83 @@
+"""Reads for the dashboard panels; each works from an organization id alone, so the
+websocket consumer and the page render the same state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Sum
+from wagtail.models import Page
+
+from dashboards import presence
+from organizations.models import AuditEvent, Membership, Organization
+
+ACTIVITY_ACTIONS = (
+    "document.uploaded",
+    "document.clean",
+    "document.rejected",
+    "document.deleted",
+    "membership.joined",
+    "membership.left",
+    "membership.removed",
+    "page.published",
+    "announcement.published",
+)
+
+
+def online_members(organization_id: int) -> list[Any]:
+    ids = presence.online_user_ids(organization_id)
+    if not ids:
+        return []
+    return list(
+        get_user_model()
+        .objects.filter(pk__in=ids, memberships__organization_id=organization_id)
+        .select_related("profile")
+        .order_by("email")
+    )
+
+
+def activity(organization_id: int, limit: int = 10) -> list[AuditEvent]:
+    return list(
+        AuditEvent.objects.filter(organization_id=organization_id, action__in=ACTIVITY_ACTIONS)
+        .select_related("actor")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def metrics(organization_id: int) -> dict[str, Any]:
+    from dashboards.models import OrganizationPage
+    from secure_documents.models import SecureDocument
+
+    organization = Organization.objects.only("storage_quota_bytes").get(pk=organization_id)
+    documents = SecureDocument.objects.filter(organization_id=organization_id).aggregate(
+        used=Sum("file_size")
+    )
+    root = OrganizationPage.objects.filter(organization_id=organization_id).only("path").first()
+    used = int(documents["used"] or 0)
+    quota = organization.storage_quota_bytes
+    return {
+        "members": Membership.objects.filter(organization_id=organization_id).count(),
+        "documents": SecureDocument.objects.filter(organization_id=organization_id).count(),
+        "storage_used": used,
+        "storage_quota": quota,
+        "storage_percent": min(100, round(used * 100 / quota)) if quota else 0,
+        "pages": Page.objects.descendant_of(root, inclusive=True).count() if root else 0,
+    }
+
+
+def recent_documents(organization_id: int, limit: int = 6) -> list[Any]:
+    from secure_documents.selectors import recent_documents as recent
+
+    return recent(organization_id, limit)
+
+
+def dashboard_state(organization_id: int, role: str) -> dict[str, Any]:
+    return {
+        "organization_id": organization_id,
+        "role": role,
+        "metrics": metrics(organization_id),
+        "events": activity(organization_id),
+        "documents": recent_documents(organization_id),
+        "online": online_members(organization_id),
+    }

@@ -1,0 +1,208 @@
+"""/ws/live/ on the real channels-redis layer: refusals, isolation, closing, events."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.test import Client
+
+from config.asgi import application
+from dashboards import consumers
+from dashboards.events import Event, publish
+from organizations.models import Membership
+from organizations.roles import Role
+from tests.tenants import MARKER_A
+
+pytestmark = pytest.mark.django_db(transaction=True)
+ORIGIN = (b"origin", b"http://testserver")
+
+
+@database_sync_to_async
+def cookie_for(user) -> bytes:  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(user)
+    value = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return f"{settings.SESSION_COOKIE_NAME}={value}".encode()
+
+
+async def connect(user, slug: str, origin: tuple[bytes, bytes] = ORIGIN):  # type: ignore[no-untyped-def]
+    headers = [origin]
+    if user is not None:
+        headers.append((b"cookie", await cookie_for(user)))
+    communicator = WebsocketCommunicator(application, f"/ws/live/?org={slug}", headers=headers)
+    connected, code = await communicator.connect(timeout=5)
+    return communicator, connected, code
+
+
+async def test_anonymous_is_refused_with_4401(org_a) -> None:  # type: ignore[no-untyped-def]
+    _, connected, code = await connect(None, "alpha")
+    assert (connected, code) == (False, consumers.CLOSE_UNAUTHENTICATED)
+
+
+@pytest.mark.parametrize("slug", ["alpha", "does-not-exist", ""])
+async def test_non_members_are_refused_with_4403(org_a, org_b, slug: str) -> None:  # type: ignore[no-untyped-def]
+    _, connected, code = await connect(org_b.users[Role.OWNER], slug)
+    assert (connected, code) == (False, consumers.CLOSE_FORBIDDEN)
+
+
+async def test_foreign_origin_is_refused_with_debug_off(org_a) -> None:  # type: ignore[no-untyped-def]
+    assert settings.DEBUG is False
+    _, connected, _code = await connect(
+        org_a.users[Role.MEMBER], "alpha", origin=(b"origin", b"https://evil.example.com")
+    )
+    assert connected is False
+
+
+async def test_member_connects_and_syncs_the_current_state(org_a) -> None:  # type: ignore[no-untyped-def]
+    communicator, connected, _ = await connect(org_a.users[Role.MEMBER], "alpha")
+    assert connected
+    await communicator.receive_from(timeout=5)  # presence announcement
+    await communicator.send_to(text_data=json.dumps({"action": "sync", "payload": {}}))
+    html = await _receive_until(communicator, "org-metrics")
+    assert 'id="org-metrics" aria-label="Figures" hx-swap-oob="true"' in html
+    assert 'id="activity-feed"' in html
+    assert 'id="members-online"' in html
+    await communicator.disconnect()
+
+
+async def _receive_until(communicator, needle: str, timeout: float = 5) -> str:  # type: ignore[no-untyped-def]
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        remaining = deadline - asyncio.get_running_loop().time()
+        message = await communicator.receive_from(timeout=max(remaining, 0.01))
+        if needle in message:
+            return message
+
+
+@pytest.mark.parametrize(
+    ("message", "code"),
+    [
+        ("x" * (64 * 1024 + 1), consumers.CLOSE_TOO_LARGE),
+        ("{not json", consumers.CLOSE_BAD_MESSAGE),
+        ('["sync"]', consumers.CLOSE_BAD_MESSAGE),
+        ('{"action": "drop_tables", "payload": {}}', consumers.CLOSE_BAD_MESSAGE),
+        ('{"action": "sync", "payload": "x"}', consumers.CLOSE_BAD_MESSAGE),
+        ('{"action": "sync", "payload": {"org": "bravo"}}', consumers.CLOSE_FORBIDDEN),
+    ],
+)
+async def test_bad_messages_close_the_socket(org_a, org_b, message: str, code: int) -> None:  # type: ignore[no-untyped-def]
+    communicator, connected, _ = await connect(org_a.users[Role.MEMBER], "alpha")
+    assert connected
+    await communicator.send_to(text_data=message)
+    output = await _receive_close(communicator)
+    assert output == code
+
+
+async def _everything_for(communicator, quiet: float = 1.0) -> str:  # type: ignore[no-untyped-def]
+    """All messages until the socket has been quiet for ``quiet`` seconds."""
+    received = []
+    while True:
+        try:
+            received.append(await communicator.receive_from(timeout=quiet))
+        except TimeoutError:
+            return "\n".join(received)
+
+
+async def _receive_close(communicator) -> int:  # type: ignore[no-untyped-def]
+    while True:
+        output = await communicator.receive_output(timeout=5)
+        if output["type"] == "websocket.close":
+            return int(output["code"])
+
+
+async def test_flooding_is_rate_limited(org_a) -> None:  # type: ignore[no-untyped-def]
+    communicator, connected, _ = await connect(org_a.users[Role.MEMBER], "alpha")
+    assert connected
+    for _ in range(consumers.RATE_CAPACITY + 5):
+        await communicator.send_to(text_data='{"action": "heartbeat", "payload": {}}')
+    assert await _receive_close(communicator) == consumers.CLOSE_RATE_LIMITED
+
+
+async def test_members_of_b_never_receive_events_of_a(org_a, org_b) -> None:  # type: ignore[no-untyped-def]
+    alice, ok_a, _ = await connect(org_a.users[Role.MEMBER], "alpha")
+    bob, ok_b, _ = await connect(org_b.users[Role.MEMBER], "bravo")
+    assert ok_a
+    assert ok_b
+    await database_sync_to_async(publish)(
+        Event.DOCUMENT_DELETED,
+        organization_id=org_a.organization.pk,
+        context={"item": {"action": "document.deleted", "target_repr": MARKER_A}},
+    )
+    assert MARKER_A in await _receive_until(alice, MARKER_A)
+    assert MARKER_A not in await _everything_for(bob)
+
+
+async def test_role_limited_events_reach_only_that_role(org_a) -> None:  # type: ignore[no-untyped-def]
+    admin, _, _ = await connect(org_a.users[Role.ADMIN], "alpha")
+    viewer, _, _ = await connect(org_a.users[Role.VIEWER], "alpha")
+    await database_sync_to_async(publish)(
+        Event.TASK_PROGRESS,
+        organization_id=org_a.organization.pk,
+        context={"task_id": "export-1", "label": "Export", "percent": 40},
+    )
+    assert "task-export-1" in await _receive_until(admin, "task-export-1")
+    assert "task-export-1" not in await _everything_for(viewer)
+
+
+async def test_removed_member_is_disconnected(org_a) -> None:  # type: ignore[no-untyped-def]
+    from organizations.services import membership_remove
+
+    viewer = org_a.users[Role.VIEWER]
+    communicator, connected, _ = await connect(viewer, "alpha")
+    assert connected
+
+    def remove() -> None:
+        membership = Membership.objects.get(user=viewer, organization=org_a.organization)
+        membership_remove(acting_user=org_a.users[Role.OWNER], membership=membership)
+
+    await database_sync_to_async(remove)()
+    assert await _receive_close(communicator) == consumers.CLOSE_MEMBERSHIP_ENDED
+
+
+async def test_suspension_disconnects_everyone(org_a) -> None:  # type: ignore[no-untyped-def]
+    from organizations.services import organization_set_active
+    from tests.factories import UserFactory
+
+    communicator, connected, _ = await connect(org_a.users[Role.MEMBER], "alpha")
+    assert connected
+
+    def suspend() -> None:
+        operator = UserFactory(is_superuser=True, is_staff=True)
+        organization_set_active(acting_user=operator, organization=org_a.organization, active=False)
+
+    await database_sync_to_async(suspend)()
+    assert await _receive_close(communicator) == consumers.CLOSE_SUSPENDED
+
+
+async def test_logout_and_password_change_close_the_users_sockets(org_a) -> None:  # type: ignore[no-untyped-def]
+    from allauth.account.signals import password_changed
+    from django.contrib.auth.signals import user_logged_out
+
+    user = org_a.users[Role.EDITOR]
+    first, _, _ = await connect(user, "alpha")
+    await database_sync_to_async(user_logged_out.send)(sender=type(user), request=None, user=user)
+    assert await _receive_close(first) == consumers.CLOSE_SIGNED_OUT
+    second, _, _ = await connect(user, "alpha")
+    await database_sync_to_async(password_changed.send)(sender=type(user), request=None, user=user)
+    assert await _receive_close(second) == consumers.CLOSE_SIGNED_OUT
+
+
+async def test_presence_counts_tabs_and_reconnects(org_a) -> None:  # type: ignore[no-untyped-def]
+    from dashboards.presence import online_user_ids
+
+    user = org_a.users[Role.MEMBER]
+    tab1, _, _ = await connect(user, "alpha")
+    tab2, _, _ = await connect(user, "alpha")
+    online = await database_sync_to_async(online_user_ids)(org_a.organization.pk)
+    assert user.pk in online
+    await tab1.disconnect()
+    online = await database_sync_to_async(online_user_ids)(org_a.organization.pk)
+    assert user.pk in online  # still there in the second tab
+    await tab2.disconnect()
+    online = await database_sync_to_async(online_user_ids)(org_a.organization.pk)
+    assert user.pk not in online
