@@ -11,7 +11,6 @@ from organizations.models import Invitation
 
 @shared_task(
     name="organizations.send_invitation_email",
-    queue="notifications",
     autoretry_for=(OSError,),
     retry_backoff=True,
     retry_jitter=True,
@@ -37,7 +36,7 @@ def send_invitation_email(invitation_id: int, token: str) -> bool:
     return True
 
 
-@shared_task(name="organizations.expire_invitations", queue="maintenance")
+@shared_task(name="organizations.expire_invitations")
 def expire_invitations() -> int:
     from organizations.services import invitations_expire
 

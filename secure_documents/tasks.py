@@ -25,7 +25,6 @@ logger = structlog.get_logger(__name__)
 @tenant_task(
     name="secure_documents.process_document",
     autoretry_for=(ScannerUnavailable, OSError),
-    queue="documents",
 )
 def process_document(self: Any, document_id: int, *, organization_id: int) -> str | None:
     """Hash, detect the type, scan; then mark clean or rejected. Safe to run twice."""
@@ -85,7 +84,7 @@ def _stored_files(storage: Any) -> dict[str, float]:
     return found
 
 
-@shared_task(bind=True, name="secure_documents.sweep", queue="maintenance", **RELIABLE_DEFAULTS)
+@shared_task(bind=True, name="secure_documents.sweep", **RELIABLE_DEFAULTS)
 def document_sweep(self: Any) -> dict[str, Any]:
     """Reconcile stored files and rows. Files without a row (a crash between writing the
     file and committing the row) and rows without a file are reported; orphan files older

@@ -173,8 +173,8 @@ if REDIS_URL:
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="orgportal"),
             "OPTIONS": {
                 "CLIENT_CLASS": "django_redis.client.DefaultClient",
-                "SOCKET_CONNECT_TIMEOUT": 2,
-                "SOCKET_TIMEOUT": 2,
+                "SOCKET_CONNECT_TIMEOUT": 3,
+                "SOCKET_TIMEOUT": 5,
             },
         }
     }
@@ -208,6 +208,13 @@ CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL or "c
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Routing by task name; a task's queue is part of the deployment, not of its code.
+CELERY_TASK_ROUTES = {
+    "secure_documents.process_document": {"queue": "documents"},
+    "secure_documents.sweep": {"queue": "maintenance"},
+    "organizations.expire_invitations": {"queue": "maintenance"},
+    "organizations.send_invitation_email": {"queue": "notifications"},
+}
 CELERY_QUEUES_ALL = "default,documents,notifications,maintenance"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"

@@ -66,7 +66,10 @@ def build_content(organization: Any, marker: str, author: Any) -> OrgContent:
         organization=organization, title=f"Link {marker}", url="https://example.com/"
     )
     document = SecureDocument(
-        title=f"Doc {marker}", collection=organization.collection, uploaded_by_user=author
+        title=f"Doc {marker}",
+        organization=organization,
+        collection=organization.collection,
+        uploaded_by_user=author,
     )
     document.file.save(f"{marker}.txt", ContentFile(f"secret {marker}".encode()), save=False)
     document.save()

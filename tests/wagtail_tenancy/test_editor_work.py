@@ -191,6 +191,7 @@ def _editor_queries(client, url: str) -> int:  # type: ignore[no-untyped-def]
     client.get(url)
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
+    _editor_queries.last = [q["sql"] for q in queries]  # type: ignore[attr-defined]
     return len(queries)
 
 
@@ -200,11 +201,18 @@ def test_explorer_and_snippet_index_query_counts_do_not_grow_with_organizations(
     client.force_login(org_b.users[Role.EDITOR])
     root = OrganizationPage.objects.get(organization=org_b.organization)
     urls = [f"/admin/pages/{root.pk}/", "/admin/snippets/dashboards/quicklink/", "/admin/snippets/"]
-    with_2 = [_editor_queries(client, url) for url in urls]
+    with_2 = []
+    sql_2 = []
+    for url in urls:
+        with_2.append(_editor_queries(client, url))
+        sql_2.append(_editor_queries.last)  # type: ignore[attr-defined]
     for n in range(198):
         organization, _owner = make_org(f"Filler {n}", f"filler-{n}")
         QuickLink.objects.create(
             organization=organization, title=f"L{n}", url="https://example.com/"
         )
-    with_200 = [_editor_queries(client, url) for url in urls]
-    assert with_2 == with_200
+    with_200 = []
+    for index, url in enumerate(urls):
+        with_200.append(_editor_queries(client, url))
+        extra = set(_editor_queries.last) - set(sql_2[index])  # type: ignore[attr-defined]
+        assert with_2[index] == with_200[index], (url, sorted(extra))
