@@ -10,6 +10,10 @@ the compose file's own ``redis-server`` arguments, and directories are temporary
 
 ``stack`` (one per test package run) is the whole deployment behind nginx; later tests
 reuse it for uploads, downloads and websockets.
+
+One setting differs from production on purpose: the broker's visibility timeout
+(``CELERY_VISIBILITY_TIMEOUT``, 7200 s by default) is a few seconds, for every process of
+the stack, so that a task whose worker was killed is delivered again within a test.
 """
 
 from __future__ import annotations
@@ -131,6 +135,12 @@ def with_local(environment: dict[str, str], local: dict[str, str]) -> dict[str, 
 
 # Settings that a container takes from its image (Dockerfile ENV) rather than compose.
 LOCAL_ONLY = {"HOST", "PORT", "NGINX_TEMPLATE", "NGINX_BIN", "CELERY_BEAT_SCHEDULE"}
+
+# How long the broker keeps a delivered, unacknowledged task before giving it to another
+# worker: short here (production: 7200 s), so that a killed worker's task comes back
+# within a test. Every process of the stack uses the same value, as they must.
+VISIBILITY_TIMEOUT = 8
+STACK_TUNING = {"CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT)}
 
 
 # --- processes ----------------------------------------------------------------------------
@@ -397,7 +407,7 @@ class Stack:
             "HOST": "127.0.0.1",
             "PORT": str(self.app_port),
         }
-        return {**with_local(compose_environment("app"), local), **overrides}
+        return {**with_local(compose_environment("app"), local), **STACK_TUNING, **overrides}
 
     def celery_env(self, service: str, **overrides: str) -> dict[str, str]:
         local = {
@@ -410,7 +420,42 @@ class Stack:
             "SECURE_DOCUMENTS_ROOT": str(self.documents_root),
             **overrides,
         }
-        return with_local(compose_environment(service), local)
+        return {**with_local(compose_environment(service), local), **STACK_TUNING}
+
+    def start_celery(self, service: str, **overrides: str) -> Process:
+        """The compose service's command through docker/entrypoint.sh, as its container
+        runs it; replaces (and so restarts) an earlier process of the same name."""
+        argv = [str(ROOT / "docker" / "entrypoint.sh"), *compose_command(service)]
+        env = self.celery_env(service, **overrides)
+        process = Process(service, argv, env, self.workdir / f"{service}.log").start()
+        self.processes[service] = process
+        return process
+
+    def worker_node(self, service: str) -> str:
+        """The Celery node name of a worker service (its CELERY_WORKER_NAME @ this host)."""
+        return f"{compose_environment(service)['CELERY_WORKER_NAME']}@{socket.gethostname()}"
+
+    def wait_for_worker(self, service: str, timeout: float = 60) -> None:
+        probe, node = self.celery_probe(), self.worker_node(service)
+        self.processes[service].wait_until(
+            lambda: bool(probe.control.ping(destination=[node], timeout=1)),
+            timeout,
+            f"{node} ping",
+        )
+
+    @contextlib.contextmanager
+    def database(self) -> Iterator[psycopg.Connection[Any]]:
+        """A connection to the stack's database (autocommit unless a transaction is opened)."""
+        with psycopg.connect(self.database_url, autocommit=True) as connection:
+            yield connection
+
+    def run_django(self, code: str) -> str:
+        """Run Python code with Django set up in the app's environment (the stack's
+        database and cache); the last line it prints."""
+        script = "import django\ndjango.setup()\n" + textwrap.dedent(code)
+        result = self.run_in_app_env(sys.executable, "-c", script, LOG_LEVEL="WARNING")
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip().splitlines()[-1]
 
     def nginx_env(self) -> dict[str, str]:
         local = {
@@ -436,10 +481,8 @@ class Stack:
     def signed_in_session(self, email: str) -> str:
         """A user and a signed-in session, made in the app's environment (database and
         cache of the stack): the session cookie's value."""
-        script = textwrap.dedent(
+        return self.run_django(
             f"""
-            import django
-            django.setup()
             from importlib import import_module
             from django.conf import settings
             from django.contrib.auth import (
@@ -454,9 +497,6 @@ class Stack:
             print(store.session_key)
             """
         )
-        result = self.run_in_app_env(sys.executable, "-c", script, LOG_LEVEL="WARNING")
-        assert result.returncode == 0, result.stderr
-        return result.stdout.strip().splitlines()[-1]
 
     def websocket_url(self, path: str) -> str:
         """A ws:// URL naming the site; connect with host/port of :meth:`websocket_target`."""
@@ -520,17 +560,9 @@ def stack(
                 stack.processes[name] = start_app(name, env, workdir / f"{name}.log")
             # Compose starts these once the app is healthy; here they start alongside it
             # (they do not touch the schema before a task arrives), which saves time.
-            for name, env in (
-                ("worker", stack.celery_env("worker")),
-                (
-                    "beat",
-                    stack.celery_env(
-                        "beat", CELERY_BEAT_SCHEDULE=str(workdir / "celerybeat-schedule")
-                    ),
-                ),
-            ):
-                argv = [str(ROOT / "docker" / "entrypoint.sh"), *compose_command(name)]
-                stack.processes[name] = Process(name, argv, env, workdir / f"{name}.log").start()
+            stack.start_celery("worker")
+            stack.start_celery("worker-documents")
+            stack.start_celery("beat", CELERY_BEAT_SCHEDULE=str(workdir / "celerybeat-schedule"))
             nginx_argv = [str(ROOT / "docker" / "nginx-entrypoint.sh")]
             nginx = Process("nginx", nginx_argv, stack.nginx_env(), workdir / "nginx.log").start()
             stack.processes["nginx"] = nginx
@@ -540,16 +572,13 @@ def stack(
                     lambda port=port: http_ok(port, "/health/ready"), 180, "/health/ready 200"
                 )
             nginx.wait_until(lambda: http_ok(stack.nginx_port, "/health/ready"), 15, "ready")
-            probe = stack.celery_probe()
-            node = f"worker@{socket.gethostname()}"
-            stack.processes["worker"].wait_until(
-                lambda: bool(probe.control.ping(destination=[node], timeout=1)), 60, f"{node} ping"
-            )
+            for name in ("worker", "worker-documents"):
+                stack.wait_for_worker(name)
             yield stack
         finally:
             failures = []
             # Front to back, as compose stops them: nginx, the app, then the task processes.
-            for name in ("nginx", "app", "app-2", "beat", "worker"):
+            for name in ("nginx", "app", "app-2", "beat", "worker", "worker-documents"):
                 process = stack.processes.get(name)
                 if process is None:
                     continue
