@@ -58,6 +58,13 @@ def readiness_checks() -> dict[str, HealthCheck]:
     }
     if settings.REDIS_URL:
         checks["redis"] = Redis(client_factory=_redis_client)
+    if not settings.CELERY_TASK_ALWAYS_EAGER and getattr(settings, "HEALTH_CHECK_CELERY", True):
+        from health_check.contrib.celery import Ping
+
+        from config.celery import app
+
+        # At least one worker must answer (and consume the default queue).
+        checks["celery"] = Ping(app=app, limit=1)
     for name, check in getattr(settings, "EXTRA_READINESS_CHECKS", {}).items():
         checks[name] = check()
     return checks

@@ -70,6 +70,9 @@ def build_logging(*, level: str, fmt: str) -> dict[str, Any]:
             "django_structlog": {"level": level},
             "uvicorn.access": {"level": "WARNING"},
             "celery": {"level": level},
+            # Celery's pool reports killed child processes on this logger, which does
+            # not propagate by default: give it our handler so those lines are JSON too.
+            "multiprocessing": {"level": level, "handlers": ["console"], "propagate": False},
             # Wagtail 8 runs search-index and reference-index updates as django-tasks;
             # two INFO lines per page save drown everything else.
             "django_tasks": {"level": "WARNING"},

@@ -9,7 +9,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 
-from config import health
+from config import health, metrics
 from home import views as home_views
 from organizations import views as organization_views
 from organizations.admin_views import ScopedLogEntriesView, ScopedSnippetModelIndexView
@@ -19,6 +19,7 @@ from secure_documents.admin_views import SecureDocumentCreateView, SecureMultipl
 urlpatterns = [
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
+    path("metrics", metrics.metrics, name="metrics"),
     path(
         "robots.txt",
         TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),

@@ -16,6 +16,7 @@ import structlog
 from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from config.metrics import WEBSOCKET_CLOSES, WEBSOCKET_MESSAGES, WEBSOCKETS_OPEN
 from dashboards import presence
 from dashboards.events import org_group, user_group
 from organizations.roles import Capability, has_capability, rank
@@ -74,12 +75,15 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(org_group(self.organization_id), self.channel_name)
         await self.channel_layer.group_add(user_group(self.user_id), self.channel_name)
         await self.accept()
+        WEBSOCKETS_OPEN.inc()
         await sync_to_async(presence.touch)(self.organization_id, self.user_id, self.channel_name)
         await sync_to_async(_announce_presence)(self.organization_id)
 
     async def disconnect(self, code: int) -> None:
         if self.organization_id is None:
             return
+        WEBSOCKETS_OPEN.dec()
+        WEBSOCKET_CLOSES.labels(cause=str(code)).inc()
         await self.channel_layer.group_discard(org_group(self.organization_id), self.channel_name)
         await self.channel_layer.group_discard(user_group(self.user_id), self.channel_name)
         await sync_to_async(presence.leave)(self.organization_id, self.channel_name, self.user_id)
@@ -149,6 +153,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if minimum and rank(self.role) < rank(minimum):
             return
         await self.send(text_data=event["html"])
+        WEBSOCKET_MESSAGES.inc()
 
     async def live_close(self, event: dict[str, Any]) -> None:
         target = event.get("organization_id")

@@ -230,7 +230,9 @@ def document_mark_processed(
     content_type: str,
     scanned: bool,
 ) -> SecureDocument:
-    SecureDocument.objects.filter(pk=document.pk).update(
+    """Record the outcome once: only a pending document changes, so a redelivered task
+    running beside the first one cannot record (or announce) a second result."""
+    changed = SecureDocument.objects.filter(pk=document.pk, status=ProcessingStatus.PENDING).update(
         status=status,
         status_reason=reason[:255],
         sha256=sha256,
@@ -240,6 +242,8 @@ def document_mark_processed(
         processed_at=timezone.now(),
     )
     document.refresh_from_db()
+    if not changed:
+        return document
     audit_record(
         action=f"document.{status}",
         actor=None,

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "django_tables2",
     "template_partials",
     "health_check",
+    "django_prometheus",
     "csp",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -94,6 +95,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.request_id.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -110,6 +112,7 @@ MIDDLEWARE = [
     "organizations.middleware.OrganizationSecurityMiddleware",
     "organizations.admin_guard.AdminTenantGuardMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -445,6 +448,10 @@ WAGTAILADMIN_LOGIN_URL = "account_login"
 WAGTAILDOCS_DOCUMENT_MODEL = "secure_documents.SecureDocument"
 # Wagtail's own form check; secure_documents.validation applies the full rules.
 WAGTAILDOCS_EXTENSIONS = DOCUMENT_ALLOWED_EXTENSIONS
+
+# --- monitoring ---------------------------------------------------------------------------
+# /metrics answers superusers, or anyone presenting "Authorization: Bearer <METRICS_TOKEN>".
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 # --- logging (structlog) ------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

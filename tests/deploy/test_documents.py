@@ -485,12 +485,6 @@ def test_killed_pool_process_task_is_requeued_at_once(
     assert "WorkerLostError" in worker.log()
 
 
-@pytest.mark.xfail(
-    reason="billiard logs a lost pool process on its own 'multiprocessing' logger, which"
-    " does not propagate and has no handler in the app's LOGGING, so the line reaches"
-    " stderr as plain text; a handler for that logger in config/logging.py fixes it",
-    strict=False,
-)
 def test_lost_pool_process_is_logged_as_json(stack: Stack) -> None:
     """Runs after the test above: the worker's report of the killed pool process."""
     log = stack.processes["worker-documents"].log()

@@ -1,0 +1,57 @@
+"""``/metrics`` in Prometheus format, for operators and scrapers only.
+
+django-prometheus records request counts and latencies; we add the live-update figures
+(open websockets, messages sent) and, at scrape time, the length of each Celery queue.
+Celery task counts and durations come from Flower's own Prometheus endpoint (compose
+profile ``flower``), which sees every worker.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from prometheus_client import Counter, Gauge
+
+WEBSOCKETS_OPEN = Gauge("orgportal_websocket_connections", "Open live-update websockets")
+WEBSOCKET_MESSAGES = Counter(
+    "orgportal_websocket_messages_sent_total", "Fragments sent to live-update websockets"
+)
+WEBSOCKET_CLOSES = Counter(
+    "orgportal_websocket_disconnects_total", "Live-update websockets closed", ["cause"]
+)
+QUEUE_LENGTH = Gauge(
+    "orgportal_celery_queue_length", "Messages waiting in a Celery queue", ["queue"]
+)
+
+
+def _authorized(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.is_superuser:
+        return True
+    token = settings.METRICS_TOKEN
+    header = request.headers.get("Authorization", "")
+    return bool(token) and hmac.compare_digest(header, f"Bearer {token}")
+
+
+def _update_queue_lengths() -> None:
+    if settings.CELERY_TASK_ALWAYS_EAGER or not settings.REDIS_URL:
+        return
+    import redis
+
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=2)
+    for queue in settings.CELERY_QUEUES_ALL.split(","):
+        try:
+            QUEUE_LENGTH.labels(queue=queue).set(client.llen(queue))
+        except redis.RedisError:
+            continue
+
+
+def metrics(request: HttpRequest) -> HttpResponse:
+    if not _authorized(request):
+        return HttpResponse("Forbidden\n", status=403, content_type="text/plain")
+    from django_prometheus.exports import ExportToDjangoView
+
+    _update_queue_lengths()
+    return ExportToDjangoView(request)
