@@ -28,3 +28,8 @@ def _use_django_logging(**_: object) -> None:
     from django.conf import settings
 
     dictConfig(settings.LOGGING)
+
+
+# Connects the dead-letter recorder in every process that runs tasks (workers, and the
+# web process when tasks run inline).
+from config import dead_letter  # noqa: E402, F401

@@ -217,3 +217,28 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} by {self.actor_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class FailedTask(models.Model):
+    """A Celery task that exhausted its retries: Redis has no dead-letter queue, so the
+    task's name, arguments and traceback are kept here for an operator to inspect and
+    run again."""
+
+    wagtail_reference_index_ignore = True
+
+    task_id = models.CharField(max_length=255, db_index=True)
+    task_name = models.CharField(max_length=255, db_index=True)
+    args = models.JSONField(default=list)
+    kwargs = models.JSONField(default=dict)
+    exception = models.TextField()
+    traceback = models.TextField(blank=True)
+    organization_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    failed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    retried_at = models.DateTimeField(null=True, blank=True)
+    retried_as = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-failed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} {self.task_id}"

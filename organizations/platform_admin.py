@@ -17,7 +17,7 @@ from django.urls import reverse
 from wagtail_modeladmin.helpers import ButtonHelper, PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin
 
-from organizations.models import AuditEvent, Membership, Organization
+from organizations.models import AuditEvent, FailedTask, Membership, Organization
 
 
 class OperatorsOnly(PermissionHelper):
@@ -144,3 +144,34 @@ class AuditEventAdmin(ModelAdmin):
 
     def get_queryset(self, request: Any) -> Any:
         return super().get_queryset(request).select_related("organization", "actor")
+
+
+class FailedTaskButtons(ButtonHelper):
+    def get_buttons_for_obj(
+        self, obj: FailedTask, *args: Any, **kwargs: Any
+    ) -> list[dict[str, Any]]:
+        buttons = super().get_buttons_for_obj(obj, *args, **kwargs)
+        if self.request.user.is_superuser:
+            buttons.append(
+                {
+                    "url": reverse("platform_failed_task_retry", args=[obj.pk]),
+                    "label": "Run again",
+                    "classname": "button button-small button-secondary",
+                    "title": f"Run {obj.task_name} again with the same arguments",
+                }
+            )
+        return buttons
+
+
+class FailedTaskAdmin(ModelAdmin):
+    model = FailedTask
+    menu_label = "Failed tasks"
+    menu_icon = "warning"
+    menu_order = 902
+    add_to_admin_menu = True
+    permission_helper_class = OperatorsOnly
+    button_helper_class = FailedTaskButtons
+    inspect_view_enabled = True
+    list_display = ("failed_at", "task_name", "exception", "organization_id", "retried_at")
+    list_filter = ("task_name",)
+    search_fields = ("task_name", "task_id", "exception")

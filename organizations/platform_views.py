@@ -68,3 +68,19 @@ def organization_quota(request: HttpRequest, pk: int) -> HttpResponse:
         {"organization": organization, "form": form},
         status=status,
     )
+
+
+@require_http_methods(["GET", "POST"])
+def failed_task_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    from config.dead_letter import retry_failed_task
+    from organizations.models import FailedTask
+
+    _operators_only(request)
+    failed = get_object_or_404(FailedTask, pk=pk)
+    if request.method == "POST":
+        new_id = retry_failed_task(failed, acting_user=request.user)
+        messages.success(request, f"{failed.task_name} sent again as {new_id}.")
+        return redirect("organizations_failedtask_modeladmin_index")
+    return TemplateResponse(
+        request, "organizations/platform/confirm_retry.html", {"failed": failed}
+    )

@@ -12,7 +12,7 @@ from wagtail_modeladmin.options import modeladmin_register
 
 from organizations.admin_panels import OrganizationHomePanel
 from organizations.permissions import content_organization_ids, scope_pages
-from organizations.platform_admin import AuditEventAdmin, OrganizationAdmin
+from organizations.platform_admin import AuditEventAdmin, FailedTaskAdmin, OrganizationAdmin
 
 
 @hooks.register("construct_explorer_page_queryset")
@@ -86,6 +86,7 @@ def scope_admin_api(router: Any) -> None:
 
 modeladmin_register(OrganizationAdmin)
 modeladmin_register(AuditEventAdmin)
+modeladmin_register(FailedTaskAdmin)
 
 
 @hooks.register("register_admin_urls")
@@ -97,6 +98,11 @@ def platform_urls() -> list[Any]:
             "platform/organizations/<int:pk>/set-active/",
             platform_views.organization_set_active,
             name="platform_organization_set_active",
+        ),
+        path(
+            "platform/failed-tasks/<int:pk>/retry/",
+            platform_views.failed_task_retry,
+            name="platform_failed_task_retry",
         ),
         path(
             "platform/organizations/<int:pk>/quota/",
