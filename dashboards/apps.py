@@ -11,3 +11,4 @@ class DashboardsConfig(AppConfig):
         from dashboards import receivers
 
         receivers.connect_password_signals()
+        receivers.connect_wagtail_signals()

@@ -41,7 +41,7 @@ REGISTRY: dict[Event, EventSpec] = {
     Event.MEMBER_JOINED: EventSpec("dashboards/live/activity_item.html"),
     Event.MEMBER_LEFT: EventSpec("dashboards/live/activity_item.html"),
     Event.PAGE_PUBLISHED: EventSpec("dashboards/live/activity_item.html"),
-    Event.ANNOUNCEMENT_PUBLISHED: EventSpec("dashboards/live/activity_item.html"),
+    Event.ANNOUNCEMENT_PUBLISHED: EventSpec("dashboards/live/announcement_event.html"),
     Event.METRICS_UPDATED: EventSpec("dashboards/live/metrics.html"),
     Event.PRESENCE_CHANGED: EventSpec("dashboards/live/presence.html"),
     Event.TASK_PROGRESS: EventSpec("dashboards/live/task_progress.html", min_role="admin"),

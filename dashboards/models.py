@@ -18,6 +18,7 @@ from wagtail.models import (
 )
 from wagtail.search import index
 
+from dashboards.blocks import LivePanelsBlock
 from home.blocks import ContentStreamBlock
 from organizations.querysets import TenantQuerySet
 from organizations.roles import Role, rank
@@ -32,26 +33,54 @@ class OrganizationPage(Page):
     )
     intro = models.CharField(max_length=255, blank=True)
     body = StreamField(ContentStreamBlock(), blank=True, use_json_field=True)
+    panels = StreamField(
+        LivePanelsBlock(),
+        blank=True,
+        use_json_field=True,
+        help_text="Live panels shown to members: they update while the page is open.",
+    )
     members_only = models.BooleanField(
         default=True,
         help_text="Only members of the organization can see its pages. Untick to publish "
         "them to everyone.",
     )
 
-    content_panels = [FieldPanel("intro"), FieldPanel("body")]
+    content_panels = [FieldPanel("intro"), FieldPanel("panels"), FieldPanel("body")]
     settings_panels = [FieldPanel("members_only"), *Page.settings_panels]
     promote_panels: list[Any] = []
     search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
 
     parent_page_types = ["home.HomePage"]
-    subpage_types = ["home.ContentPage"]
+    subpage_types = ["home.ContentPage", "dashboards.DashboardPage"]
     is_creatable = False  # only organizations.provisioning creates these
+
+    def get_context(self, request: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context(request, *args, **kwargs)
+        context["live_organization"] = self.organization
+        return context
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         super().save(*args, **kwargs)
         from organizations.provisioning import sync_view_restriction
 
         sync_view_restriction(self)
+
+
+class DashboardPage(Page):
+    """A page of live panels that editors compose inside their organization's tree."""
+
+    intro = models.CharField(max_length=255, blank=True)
+    panels = StreamField(LivePanelsBlock(), blank=True, use_json_field=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("panels")]
+    parent_page_types = ["dashboards.OrganizationPage", "dashboards.DashboardPage"]
+    subpage_types = ["dashboards.DashboardPage"]
+
+    def get_context(self, request: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context(request, *args, **kwargs)
+        root = OrganizationPage.objects.ancestor_of(self).select_related("organization").first()
+        context["live_organization"] = root.organization if root else None
+        return context
 
 
 class AnnouncementQuerySet(TenantQuerySet):
@@ -106,6 +135,12 @@ class Announcement(
         super().clean()
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise ValidationError({"ends_at": "The end must come after the start."})
+
+    def is_current_now(self) -> bool:
+        now = timezone.now()
+        return (self.starts_at is None or self.starts_at <= now) and (
+            self.ends_at is None or self.ends_at > now
+        )
 
     def get_preview_template(self, request: Any, mode_name: str) -> str:
         return "dashboards/announcement_preview.html"

@@ -136,3 +136,65 @@ def connect_password_signals() -> None:
 
     for signal in (password_changed, password_reset, password_set):
         signal.connect(_on_password_changed, dispatch_uid=f"dashboards.{id(signal)}")
+
+
+def _on_announcement_published(sender: Any, instance: Any, revision: Any = None, **_: Any) -> None:
+    """Publishing an announcement pushes it to connected members of its audience."""
+    from django.db import transaction
+
+    from organizations.audit import audit_record
+
+    organization_id = instance.organization_id
+    item = audit_record(
+        action="announcement.published",
+        actor=getattr(revision, "user", None),
+        organization=organization_id,
+        target=instance,
+        details={"audience": instance.audience},
+    )
+    if not instance.is_current_now():
+        return
+    minimum = None if instance.audience == "all" else instance.audience
+    transaction.on_commit(
+        lambda: publish(
+            Event.ANNOUNCEMENT_PUBLISHED,
+            organization_id=organization_id,
+            context={"announcement": instance, "item": item},
+            min_role=minimum,
+        )
+    )
+
+
+def _on_page_published(sender: Any, instance: Any, revision: Any = None, **_: Any) -> None:
+    from django.db import transaction
+
+    from dashboards.models import OrganizationPage
+    from organizations.audit import audit_record
+
+    root = OrganizationPage.objects.ancestor_of(instance, inclusive=True).first()
+    if root is None:
+        return
+    organization_id = root.organization_id
+    item = audit_record(
+        action="page.published",
+        actor=getattr(revision, "user", None),
+        organization=organization_id,
+        target=instance,
+        details={"url_path": instance.url_path},
+    )
+    transaction.on_commit(
+        lambda: publish(
+            Event.PAGE_PUBLISHED, organization_id=organization_id, context={"item": item}
+        )
+    )
+
+
+def connect_wagtail_signals() -> None:
+    from wagtail.signals import page_published, published
+
+    from dashboards.models import Announcement
+
+    published.connect(
+        _on_announcement_published, sender=Announcement, dispatch_uid="dashboards.announcement"
+    )
+    page_published.connect(_on_page_published, dispatch_uid="dashboards.page_published")

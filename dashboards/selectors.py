@@ -81,3 +81,16 @@ def dashboard_state(organization_id: int, role: str) -> dict[str, Any]:
         "documents": recent_documents(organization_id),
         "online": online_members(organization_id),
     }
+
+
+def current_announcements(organization_id: int | None, role: str, limit: int = 5) -> list[Any]:
+    from dashboards.models import Announcement
+
+    if not organization_id or not role:
+        return []
+    return list(
+        Announcement.objects.filter(organization_id=organization_id)
+        .current()
+        .for_role(role)
+        .order_by("-starts_at", "-created_at")[:limit]
+    )
