@@ -8,7 +8,7 @@ class DashboardsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from dashboards import receivers
+        from dashboards import exports, receivers  # noqa: F401  (registers the export task)
 
         receivers.connect_password_signals()
         receivers.connect_wagtail_signals()

@@ -7,7 +7,7 @@ from typing import Any
 from django.http import Http404
 
 from organizations.models import Organization
-from organizations.roles import CAPABILITIES, Capability
+from organizations.roles import CAPABILITIES, Capability, rank
 from secure_documents.models import ProcessingStatus, SecureDocument
 
 VIEW_ROLES = [role for role, caps in CAPABILITIES.items() if Capability.VIEW in caps]
@@ -23,6 +23,7 @@ SERVE_FIELDS = (
     "active_content",
     "organization_id",
     "collection_id",
+    "min_role",
 )
 
 
@@ -44,7 +45,22 @@ def access_document_for_download(user: Any, document_id: int) -> SecureDocument:
     )
     if document is None:
         raise Http404
+    if document.min_role:
+        role = _role_of(user.pk, document.organization_id)
+        if rank(role) < rank(document.min_role):
+            raise Http404
     return document
+
+
+def _role_of(user_id: int, organization_id: int) -> str:
+    from organizations.models import Membership
+
+    return (
+        Membership.objects.filter(user_id=user_id, organization_id=organization_id)
+        .values_list("role", flat=True)
+        .first()
+        or ""
+    )
 
 
 def access_document(organization: Organization, public_id: Any) -> SecureDocument:

@@ -70,6 +70,12 @@ class SecureDocument(AbstractDocument):
         default=False, editable=False, help_text="False when no virus scanner was configured."
     )
     processed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    min_role = models.CharField(
+        max_length=16,
+        blank=True,
+        editable=False,
+        help_text="Only this role and the roles above it see the document (exports: admin).",
+    )
 
     admin_form_fields = Document.admin_form_fields
 

@@ -8,9 +8,15 @@ from organizations.models import Organization
 from secure_documents.models import SecureDocument
 
 
-def library_queryset(organization: Organization) -> QuerySet[SecureDocument]:
+def library_queryset(organization: Organization, role: str = "") -> QuerySet[SecureDocument]:
+    from django.db.models import Q
+
+    from organizations.roles import RANK
+
+    visible = [value for value, level in RANK.items() if level <= RANK.get(role, 0)]
     return (
         SecureDocument.objects.filter(organization=organization)
+        .filter(Q(min_role="") | Q(min_role__in=visible))
         .select_related("uploaded_by_user")
         .order_by("-created_at")
     )
@@ -19,7 +25,7 @@ def library_queryset(organization: Organization) -> QuerySet[SecureDocument]:
 def recent_documents(organization: Organization | int, limit: int = 8) -> list[Any]:
     organization_id = organization if isinstance(organization, int) else organization.pk
     return list(
-        SecureDocument.objects.filter(organization_id=organization_id)
+        SecureDocument.objects.filter(organization_id=organization_id, min_role="")
         .select_related("uploaded_by_user")
         .order_by("-created_at")[:limit]
     )

@@ -75,7 +75,7 @@ def _library_context(request: HttpRequest) -> dict[str, Any]:
     table, filterset = build_table(
         request,
         table_class=DocumentTable,
-        queryset=library_queryset(organization),
+        queryset=library_queryset(organization, request.membership.role),  # type: ignore[attr-defined]
         filterset_class=DocumentFilter,
     )
     used = services.storage_used(organization)

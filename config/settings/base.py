@@ -217,6 +217,7 @@ CELERY_TASK_ROUTES = {
     "secure_documents.sweep": {"queue": "maintenance"},
     "organizations.expire_invitations": {"queue": "maintenance"},
     "organizations.send_invitation_email": {"queue": "notifications"},
+    "dashboards.export_organization": {"queue": "default"},
 }
 CELERY_QUEUES_ALL = "default,documents,notifications,maintenance"
 CELERY_TASK_SERIALIZER = "json"

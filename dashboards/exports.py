@@ -1,0 +1,145 @@
+"""Organization export: a zip of the organization's documents and its audit log as CSV.
+
+A real long job with progress: the task reports its progress to the organization's
+admins over the live channel, and the finished zip is stored as a protected document
+that only admins and owners see, downloaded through the same permission-checked path.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+import uuid
+import zipfile
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+
+from config.task_base import tenant_task
+from dashboards.events import Event, publish
+from organizations.audit import audit_record
+from organizations.models import AuditEvent, Membership, Organization
+from organizations.roles import Capability, Role, has_capability
+from secure_documents.models import ProcessingStatus, SecureDocument
+
+PROGRESS_EVERY = 10  # files
+
+
+def organization_export_request(*, acting_user: Any, organization: Organization) -> str:
+    """Start an export (owners and admins); returns the job id shown in progress events."""
+    role = (
+        Membership.objects.filter(user=acting_user, organization=organization)
+        .values_list("role", flat=True)
+        .first()
+    )
+    if not has_capability(role, Capability.MANAGE_ORGANIZATION):
+        raise PermissionDenied("Only owners and admins can export the organization.")
+    job_id = uuid.uuid4().hex[:12]
+    with transaction.atomic():
+        audit_record(
+            action="organization.export_requested",
+            actor=acting_user,
+            organization=organization,
+            target=organization,
+            details={"job": job_id},
+        )
+        transaction.on_commit(
+            lambda: export_organization.delay(
+                job_id, acting_user.pk, organization_id=organization.pk
+            )
+        )
+    return job_id
+
+
+def _progress(organization_id: int, job_id: str, percent: int, done_url: str = "") -> None:
+    publish(
+        Event.TASK_PROGRESS,
+        organization_id=organization_id,
+        context={
+            "task_id": job_id,
+            "label": "Organization export",
+            "percent": percent,
+            "done_url": done_url,
+        },
+    )
+
+
+def _audit_csv(organization_id: int) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["time", "actor", "action", "target", "details", "ip", "request_id"])
+    events = (
+        AuditEvent.objects.filter(organization_id=organization_id)
+        .select_related("actor")
+        .order_by("created_at", "pk")
+    )
+    for event in events.iterator(chunk_size=1000):
+        writer.writerow(
+            [
+                event.created_at.isoformat(),
+                event.actor.email if event.actor else "",
+                event.action,
+                event.target_repr,
+                event.details,
+                event.ip or "",
+                event.request_id,
+            ]
+        )
+    return buffer.getvalue().encode()
+
+
+@tenant_task(name="dashboards.export_organization", time_limit=3600, soft_time_limit=3500)
+def export_organization(self: Any, job_id: str, user_id: int, *, organization_id: int) -> int:
+    organization = Organization.objects.get(pk=organization_id)
+    documents = list(
+        SecureDocument.objects.filter(organization_id=organization_id, min_role="")
+        .exclude(status=ProcessingStatus.REJECTED)
+        .order_by("pk")
+    )
+    total = len(documents) + 1
+    _progress(organization_id, job_id, 0)
+    with tempfile.TemporaryFile() as spool:
+        with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for index, document in enumerate(documents, start=1):
+                with (
+                    document.file.open("rb") as source,
+                    archive.open(
+                        f"documents/{document.public_id}/{document.filename}", "w"
+                    ) as target,
+                ):
+                    while chunk := source.read(1024 * 1024):
+                        target.write(chunk)
+                if index % PROGRESS_EVERY == 0:
+                    _progress(organization_id, job_id, int(index * 90 / total))
+            archive.writestr("audit-log.csv", _audit_csv(organization_id))
+        size = spool.tell()
+        spool.seek(0)
+        name = f"export-{organization.slug}-{timezone.now():%Y%m%d-%H%M%S}.zip"
+        export = SecureDocument(
+            organization=organization,
+            collection_id=organization.collection_id,
+            title=f"Export of {organization.name}",
+            uploaded_by_user_id=user_id,
+            file_size=size,
+            content_type="application/zip",
+            status=ProcessingStatus.CLEAN,
+            status_reason="generated by the platform",
+            processed_at=timezone.now(),
+            min_role=Role.ADMIN,
+        )
+        export.file.save(name, File(spool), save=False)
+        with transaction.atomic():
+            export.save()
+            audit_record(
+                action="organization.exported",
+                actor=None,
+                organization=organization_id,
+                target=export,
+                details={"job": job_id, "documents": len(documents), "size": size},
+            )
+    _progress(organization_id, job_id, 100, done_url=export.url)
+    return export.pk

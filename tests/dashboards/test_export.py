@@ -1,0 +1,75 @@
+"""The organization export: a real long job with progress, downloadable by admins only."""
+
+from __future__ import annotations
+
+import io
+import time
+import zipfile
+
+import pytest
+from channels.db import database_sync_to_async
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from organizations.models import AuditEvent
+from organizations.roles import Role
+from secure_documents.models import SecureDocument
+from secure_documents.services import document_create
+from tests.dashboards.test_live_consumer import _receive_until, connect
+from tests.secure_documents.helpers import read_body
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _seed(org_a) -> None:  # type: ignore[no-untyped-def]
+    for index in range(3):
+        document_create(
+            acting_user=org_a.users[Role.MEMBER],
+            organization=org_a.organization,
+            uploaded_file=SimpleUploadedFile(f"file-{index}.txt", f"content {index}\n".encode()),
+        )
+
+
+async def test_export_with_progress_for_admins_only(celery_worker, org_a) -> None:  # type: ignore[no-untyped-def]
+    await database_sync_to_async(_seed)(org_a)
+    admin, _, _ = await connect(org_a.users[Role.ADMIN], "alpha")
+
+    def request_export() -> int:
+        from django.test import Client
+
+        client = Client()
+        client.force_login(org_a.users[Role.OWNER])
+        response = client.post("/o/alpha/settings/export/")
+        assert response.status_code == 303
+        return response.status_code
+
+    await database_sync_to_async(request_export)()
+    done = await _receive_until(admin, "Download", timeout=60)
+    assert "100%" in done
+
+    def check() -> None:
+        from django.test import Client
+
+        export = SecureDocument.objects.get(min_role=Role.ADMIN)
+        assert AuditEvent.objects.filter(action="organization.exported").count() == 1
+        owner = Client()
+        owner.force_login(org_a.users[Role.OWNER])
+        response = owner.get(export.url)
+        assert response.status_code == 200
+        with zipfile.ZipFile(io.BytesIO(read_body(response))) as archive:
+            names = archive.namelist()
+        assert "audit-log.csv" in names
+        assert sum(name.startswith("documents/") for name in names) == 3
+        member = Client()
+        member.force_login(org_a.users[Role.MEMBER])
+        assert member.get(export.url).status_code == 404
+        assert "Export of" not in member.get("/o/alpha/documents/").content.decode()
+        assert "Export of" in owner.get("/o/alpha/documents/").content.decode()
+
+    await database_sync_to_async(check)()
+
+
+def test_members_cannot_start_an_export(client, org_a) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(org_a.users[Role.EDITOR])
+    assert client.post("/o/alpha/settings/export/").status_code == 403
+    time.sleep(0)
+    assert not AuditEvent.objects.filter(action="organization.export_requested").exists()
