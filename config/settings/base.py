@@ -218,6 +218,8 @@ CELERY_TASK_ROUTES = {
     "organizations.expire_invitations": {"queue": "maintenance"},
     "organizations.send_invitation_email": {"queue": "notifications"},
     "dashboards.export_organization": {"queue": "default"},
+    "dashboards.refresh_metrics": {"queue": "maintenance"},
+    "organizations.audit_retention": {"queue": "maintenance"},
 }
 CELERY_QUEUES_ALL = "default,documents,notifications,maintenance"
 CELERY_TASK_SERIALIZER = "json"
@@ -240,6 +242,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "secure_documents.sweep",
         "schedule": env.int("DOCUMENT_SWEEP_EVERY_SECONDS", default=60 * 60),
         "options": {"queue": "maintenance"},
+    },
+    "metrics-refresh": {
+        "task": "dashboards.refresh_metrics",
+        "schedule": env.int("METRICS_REFRESH_SECONDS", default=60),
+    },
+    "audit-retention": {
+        "task": "organizations.audit_retention",
+        "schedule": 24 * 60 * 60,
     },
     "invitations-expire": {
         "task": "organizations.expire_invitations",
@@ -449,6 +459,8 @@ WAGTAILADMIN_LOGIN_URL = "account_login"
 WAGTAILDOCS_DOCUMENT_MODEL = "secure_documents.SecureDocument"
 # Wagtail's own form check; secure_documents.validation applies the full rules.
 WAGTAILDOCS_EXTENSIONS = DOCUMENT_ALLOWED_EXTENSIONS
+
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 
 # --- monitoring ---------------------------------------------------------------------------
 # /metrics answers superusers, or anyone presenting "Authorization: Bearer <METRICS_TOKEN>".
