@@ -41,9 +41,15 @@ def _update_queue_lengths() -> None:
     import redis
 
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=2)
+    options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    separator = options.get("sep", ":")
     for queue in settings.CELERY_QUEUES_ALL.split(","):
+        # With priorities, Redis keeps one list per step: "queue", "queue:1", ...
+        names = [queue] + [
+            f"{queue}{separator}{step}" for step in options.get("priority_steps", [])[1:]
+        ]
         try:
-            QUEUE_LENGTH.labels(queue=queue).set(client.llen(queue))
+            QUEUE_LENGTH.labels(queue=queue).set(sum(client.llen(name) for name in names))
         except redis.RedisError:
             continue
 

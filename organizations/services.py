@@ -356,8 +356,10 @@ def _issue_token(invitation: Invitation) -> str:
 def _send_invitation_on_commit(invitation: Invitation, token: str) -> None:
     from organizations.tasks import send_invitation_email
 
-    invitation_id = invitation.pk
-    transaction.on_commit(lambda: send_invitation_email.delay(invitation_id, token))
+    invitation_id, organization_id = invitation.pk, invitation.organization_id
+    transaction.on_commit(
+        lambda: send_invitation_email.delay(invitation_id, token, organization_id=organization_id)
+    )
 
 
 @transaction.atomic

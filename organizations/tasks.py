@@ -1,25 +1,29 @@
 from __future__ import annotations
 
+from typing import Any
+
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from config.task_base import tenant_task
 from organizations.models import Invitation
 
 
-@shared_task(
+@tenant_task(
     name="organizations.send_invitation_email",
     autoretry_for=(OSError,),
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=5,
+    # Protects the mail relay (and the sender's reputation) from bursts of invitations.
+    rate_limit="30/m",
 )
-def send_invitation_email(invitation_id: int, token: str) -> bool:
+def send_invitation_email(
+    self: Any, invitation_id: int, token: str, *, organization_id: int
+) -> bool:
     invitation = (
         Invitation.objects.select_related("organization", "invited_by")
-        .filter(pk=invitation_id)
+        .filter(pk=invitation_id, organization_id=organization_id)
         .first()
     )
     if invitation is None or invitation.status != "pending":

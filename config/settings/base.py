@@ -213,10 +213,11 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Routing by task name; a task's queue is part of the deployment, not of its code.
 CELERY_TASK_ROUTES = {
-    "secure_documents.process_document": {"queue": "documents"},
+    "secure_documents.process_document": {"queue": "documents", "priority": 3},
     "secure_documents.sweep": {"queue": "maintenance"},
     "organizations.expire_invitations": {"queue": "maintenance"},
-    "organizations.send_invitation_email": {"queue": "notifications"},
+    # People wait for these: ahead of bulk work on the same worker.
+    "organizations.send_invitation_email": {"queue": "notifications", "priority": 2},
     "dashboards.export_organization": {"queue": "default"},
     "dashboards.refresh_metrics": {"queue": "maintenance"},
     "organizations.audit_retention": {"queue": "maintenance"},
@@ -235,7 +236,14 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Must exceed the longest countdown/ETA the code uses, or Redis redelivers the
 # message to a second worker while the first still holds it.
 CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=60 * 60 * 2)
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    # Redis emulates priorities with one list per step; 0 is served first.
+    "priority_steps": list(range(10)),
+    "sep": ":",
+    "queue_order_strategy": "priority",
+}
+CELERY_TASK_DEFAULT_PRIORITY = 5
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_BEAT_SCHEDULE = {
     "documents-sweep": {
