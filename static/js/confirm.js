@@ -22,7 +22,32 @@ export function ask({ question, title, action, danger }) {
   });
 }
 
+// Forms may also say data-confirm="Question?": asked on submit, before htmx (boost) or
+// the browser sends them; confirmed forms are submitted again with the check skipped.
+function onSubmit(event) {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.dataset.confirm || form.hasAttribute("hx-confirm")) return;
+  if (form.dataset.confirmed === "true") {
+    delete form.dataset.confirmed;
+    return;
+  }
+  event.preventDefault();
+  event.stopImmediatePropagation();
+  const submitter = event.submitter;
+  ask({
+    question: form.dataset.confirm,
+    title: form.dataset.confirmTitle,
+    action: form.dataset.confirmAction,
+    danger: "confirmDanger" in form.dataset,
+  }).then((confirmed) => {
+    if (!confirmed) return;
+    form.dataset.confirmed = "true";
+    form.requestSubmit(submitter && submitter.form === form ? submitter : undefined);
+  });
+}
+
 export function initConfirm() {
+  document.addEventListener("submit", onSubmit, true);
   document.addEventListener("htmx:confirm", (event) => {
     const question = event.detail.question;
     if (!question) return;

@@ -21,11 +21,13 @@ from typing import Any
 import pytest
 from django.conf import settings
 
-from tests.conftest import ROOT, _database_url_for_current_test_db, free_port, wait_for_port
-
-# Playwright's sync API runs an event loop in this thread; the test's own ORM calls (set-up
-# data) are still plain synchronous code.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+from tests.conftest import (
+    ROOT,
+    _database_url_for_current_test_db,
+    ensure_site_tree,
+    free_port,
+    wait_for_port,
+)
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -40,10 +42,29 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "tests/browser/" in str(item.fspath):
-            item.add_marker(pytest.mark.browser)
+    """Mark the browser tests and run them last: Playwright's sync API keeps an event loop
+    running in the main thread until the session ends, which async tests cannot share."""
+    browser = [item for item in items if "tests/browser/" in str(item.fspath)]
+    for item in browser:
+        item.add_marker(pytest.mark.browser)
+    others = [item for item in items if "tests/browser/" not in str(item.fspath)]
+    items[:] = others + browser
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _sync_orm_beside_playwright() -> Iterator[None]:
+    """Playwright's event loop makes Django think this thread is async; the tests' own
+    set-up queries and the database flush after each test are plain synchronous code.
+    Set from the first browser test (they run last) to the end of the session."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @dataclass
@@ -68,7 +89,7 @@ def portal_server(
     port = free_port()
     folder = tmp_path_factory.mktemp("portal-server")
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": database_url,
         "REDIS_URL": settings.REDIS_URL,
@@ -130,32 +151,6 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
     return {**browser_context_args, "viewport": {"width": 1280, "height": 860}}
-
-
-def ensure_site_tree() -> None:
-    """Recreate the rows that data migrations made (locale, page tree root, home page,
-    default site, root collection) when an earlier transactional test flushed them."""
-    from wagtail.coreutils import get_supported_content_language_variant
-    from wagtail.models import Collection, Locale, Page, Site
-
-    from home.models import HomePage
-
-    if HomePage.objects.exists() and Collection.get_first_root_node() is not None:
-        return
-    language = get_supported_content_language_variant(settings.LANGUAGE_CODE)
-    locale, _ = Locale.objects.get_or_create(language_code=language)
-    if Collection.get_first_root_node() is None:
-        Collection.add_root(name="Root")
-    root = Page.get_first_root_node() or Page.add_root(
-        instance=Page(title="Root", slug="root", locale=locale)
-    )
-    home = HomePage.objects.first() or root.add_child(
-        instance=HomePage(title="Org Portal", slug="home", locale=locale)
-    )
-    Site.objects.update_or_create(
-        is_default_site=True,
-        defaults={"hostname": "localhost", "root_page": home, "site_name": "Org Portal"},
-    )
 
 
 @pytest.fixture

@@ -163,3 +163,22 @@ def test_upload_progress_bar_moves(page: Page, staff: Any, login: Any) -> None:
     )
     expect(page.locator(".upload__item--done")).to_have_count(1)
     assert page.evaluate("window.__progress.length") > 0
+
+
+def test_confirm_dialog_for_hx_confirm_and_data_confirm(page: Page, staff: Any, login: Any) -> None:
+    login(staff)
+    page.goto("/components/")
+    section = page.locator("#component-confirm")
+    dialog = page.locator("dialog#confirm")
+    section.get_by_role("button", name="Remove member").first.click()
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("heading")).to_have_text("Remove member")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#toasts .toast--success")).to_have_count(0)
+
+    section.get_by_role("button", name="Delete report").first.click()
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("This cannot be undone.")
+    dialog.get_by_role("button", name="Delete").click()
+    expect(page.locator("#toasts .toast--success")).to_contain_text("sent by the server")
