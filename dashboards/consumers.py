@@ -53,9 +53,26 @@ def _membership(user_id: int, slug: str) -> tuple[int, str] | None:
     return found
 
 
+CLOSE_TRY_AGAIN_LATER = 1013
+
+
 class LiveConsumer(AsyncWebsocketConsumer):
     organization_id: int | None = None
     role: str = ""
+    accepted = False
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """If the channel layer (Redis) fails, close with 1013 "try again later": the
+        client's ws extension reconnects with backoff, and the new connection resyncs.
+        An unhandled error would close with 1011, which clients do not retry."""
+        try:
+            await super().__call__(scope, receive, send)
+        except Exception as exc:
+            if not _is_layer_error(exc):
+                raise
+            logger.warning("live_layer_unavailable", error=type(exc).__name__)
+            if self.accepted:
+                await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN_LATER})
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -75,6 +92,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(org_group(self.organization_id), self.channel_name)
         await self.channel_layer.group_add(user_group(self.user_id), self.channel_name)
         await self.accept()
+        self.accepted = True
         WEBSOCKETS_OPEN.inc()
         await sync_to_async(presence.touch)(self.organization_id, self.user_id, self.channel_name)
         await sync_to_async(_announce_presence)(self.organization_id)
@@ -163,6 +181,13 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def live_role(self, event: dict[str, Any]) -> None:
         if event.get("organization_id") == self.organization_id:
             self.role = event["role"]
+
+
+def _is_layer_error(exc: BaseException) -> bool:
+    """Errors of an unreachable Redis (layer, presence), not bugs in this code."""
+    from redis.exceptions import RedisError
+
+    return isinstance(exc, (RedisError, ConnectionError, TimeoutError))
 
 
 def _announce_presence(organization_id: int) -> None:
