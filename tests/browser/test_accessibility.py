@@ -26,6 +26,9 @@ def owner(portal_db: None) -> Any:
     invitation_send(
         acting_user=owner, organization=organization, email="new@acme.example", role=Role.MEMBER
     )
+    from tests.browser.test_documents import add_documents
+
+    add_documents(organization, owner, ["budget-2026.txt", "minutes-march.txt", "roadmap.md"])
     owner.is_staff = True
     owner.first_name = "Olivia"
     owner.save()
@@ -52,6 +55,7 @@ def test_main_pages_pass_axe_and_are_photographed(
     pages = {
         "dashboard": "/o/acme/",
         "members": "/o/acme/members/",
+        "documents": "/o/acme/documents/",
         "settings": "/o/acme/settings/",
         "account-email": "/accounts/email/",
         "components": "/components/",
@@ -59,7 +63,7 @@ def test_main_pages_pass_axe_and_are_photographed(
     for name, url in pages.items():
         page.goto(url)
         page.wait_for_load_state("networkidle")
-        if name in {"dashboard", "members"}:
+        if name in {"dashboard", "members", "documents"}:
             screenshot(page, f"{name}-{theme}")
         found = _blocking_violations(page)
         if found:
