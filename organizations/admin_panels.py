@@ -38,8 +38,12 @@ class OrganizationHomePanel(Component):
             .order_by("-created_at")
             .only("pk", "title", "created_at")[:5]
         )
+        from dashboards.selectors import activity
+
         return {
             "organization": organization,
+            "organization_id": organization.pk,
+            "events": activity(organization.pk, limit=6),
             "root": root,
             "pages": pages,
             "documents": documents,

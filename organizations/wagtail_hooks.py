@@ -110,3 +110,18 @@ def platform_urls() -> list[Any]:
             name="platform_organization_quota",
         ),
     ]
+
+
+@hooks.register("insert_global_admin_js")
+def live_updates_in_admin() -> str:
+    """htmx with its ws extension, for the live activity panels on the admin home."""
+    from django.templatetags.static import static
+    from django.utils.html import format_html
+
+    return format_html(
+        '<script src="{}" defer></script><script src="{}" defer></script>'
+        '<script type="module" src="{}"></script>',
+        static("django_htmx/htmx-2.min.js"),
+        static("django_htmx/ext/hx-ws-2.min.js"),
+        static("js/live.js"),
+    )

@@ -100,6 +100,18 @@ def _isolated_media(settings, tmp_path: Path) -> Iterator[None]:  # type: ignore
 
 
 @pytest.fixture(autouse=True)
+def _fresh_channel_layers() -> Iterator[None]:
+    """Each async test runs on its own event loop; channels-redis binds its locks to the
+    loop that first used the layer, so every test starts with new layer instances (the
+    server and worker processes in production use one loop each)."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends = {}
+    yield
+    channel_layers.backends = {}
+
+
+@pytest.fixture(autouse=True)
 def _clean_cache() -> Iterator[None]:
     from django.core.cache import cache
 

@@ -65,7 +65,7 @@ async def test_member_connects_and_syncs_the_current_state(org_a) -> None:  # ty
     await communicator.send_to(text_data=json.dumps({"action": "sync", "payload": {}}))
     html = await _receive_until(communicator, "org-metrics")
     assert 'id="org-metrics" aria-label="Figures" hx-swap-oob="true"' in html
-    assert 'id="activity-feed"' in html
+    assert f'id="activity-feed-{org_a.organization.pk}"' in html
     assert 'id="members-online"' in html
     await communicator.disconnect()
 

@@ -31,7 +31,7 @@ def test_dashboard_page_renders_every_panel_with_its_live_ids(client, org_a) -> 
     body = client.get(page.url).content.decode()
     for element_id in (
         "org-metrics",
-        "activity-feed",
+        f"activity-feed-{org_a.organization.pk}",
         "recent-documents",
         "members-online",
         "announcements",
@@ -90,3 +90,18 @@ async def test_publishing_a_page_shows_in_the_activity_feed(org_a) -> None:  # t
     fragment = await _receive_until(member, "Fresh news")
     assert 'hx-swap-oob="afterbegin"' in fragment
     assert "page.published" in fragment
+
+
+@pytest.mark.django_db
+def test_admin_home_has_a_live_activity_panel_per_organization(client, org_a, org_b) -> None:  # type: ignore[no-untyped-def]
+    from organizations.services import membership_add
+    from tests.factories import UserFactory
+
+    editor = UserFactory()
+    membership_add(acting_user=None, organization=org_a.organization, user=editor, role=Role.EDITOR)
+    client.force_login(editor)
+    body = client.get("/admin/").content.decode()
+    assert 'ws-connect="/ws/live/?org=alpha"' in body
+    assert f'id="activity-feed-{org_a.organization.pk}"' in body
+    assert "org=bravo" not in body
+    assert "hx-ws-2" in body
