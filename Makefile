@@ -9,25 +9,32 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEV := DJANGO_SETTINGS_MODULE=config.settings.dev
 STAMP := $(VENV)/.installed-$(shell cat requirements/dev.txt requirements/base.txt | cksum | cut -d' ' -f1)
+BASE_STAMP := $(VENV)/.base-$(shell cat requirements/base.txt | cksum | cut -d' ' -f1)
 
-.PHONY: help install run serve migrate demo test test-fast lint format worker beat lock clean
+.PHONY: help install install-base run serve migrate demo test test-fast lint format worker beat lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
 $(STAMP): requirements/base.txt requirements/dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.txt
-	@rm -f $(VENV)/.installed-*; touch $@
+	@rm -f $(VENV)/.installed-* $(VENV)/.base-*; touch $@ $(BASE_STAMP)
 
-install: $(STAMP) ## Create .venv and install the locked dependencies
+$(BASE_STAMP): requirements/base.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/base.txt
+	@rm -f $(VENV)/.base-*; touch $@
+
+install: $(STAMP) ## Create .venv and install the locked dependencies (with test tools)
+
+install-base: $(BASE_STAMP) ## Create .venv with the runtime dependencies only
 
 .env:
 	@printf 'DEBUG=true\nSECRET_KEY=%s\n' "$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > .env
 	@echo "Wrote .env for local development (DEBUG on, a random SECRET_KEY)."
 
-migrate: install .env ## Apply database migrations
+migrate: install-base .env ## Apply database migrations
 	$(DEV) $(BIN)/python manage.py migrate --no-input
 
 demo: migrate ## Load the idempotent demo data
@@ -36,7 +43,7 @@ demo: migrate ## Load the idempotent demo data
 run: demo ## Set up everything and serve on http://127.0.0.1:8000 with demo data
 	$(DEV) $(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio --reload --reload-dir accounts --reload-dir config --reload-dir dashboards --reload-dir home --reload-dir organizations --reload-dir secure_documents --reload-dir templates --reload-dir ui
 
-serve: install .env ## Serve without migrating or loading demo data
+serve: install-base .env ## Serve without migrating or loading demo data
 	$(DEV) $(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio
 
 test: install ## Run the whole suite against real PostgreSQL and Redis
@@ -53,10 +60,10 @@ format: install ## Apply ruff formatting and safe fixes
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-worker: install .env ## Celery worker consuming every queue
+worker: install-base .env ## Celery worker consuming every queue
 	$(DEV) $(BIN)/celery -A config worker --loglevel INFO -Q default,documents,notifications,maintenance
 
-beat: install .env ## Celery beat scheduler
+beat: install-base .env ## Celery beat scheduler
 	$(DEV) $(BIN)/celery -A config beat --loglevel INFO
 
 lock: ## Re-lock requirements/*.txt from pyproject.toml (hash-pinned, no URLs)

@@ -11,7 +11,15 @@ class OrganizationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        post_migrate.connect(provision_unprovisioned, sender=self)
+        # After the last app's post_migrate: by then every app's permissions exist.
+        post_migrate.connect(_after_last_app, dispatch_uid="organizations.provision")
+
+
+def _after_last_app(sender: Any, **kwargs: Any) -> None:
+    from django.apps import apps
+
+    if sender is list(apps.get_app_configs())[-1]:
+        provision_unprovisioned(**kwargs)
 
 
 def provision_unprovisioned(plan: Any = None, **kwargs: Any) -> None:
