@@ -32,4 +32,4 @@ def _use_django_logging(**_: object) -> None:
 
 # Connects the dead-letter recorder in every process that runs tasks (workers, and the
 # web process when tasks run inline).
-from config import dead_letter  # noqa: E402, F401
+from config import dead_letter, task_metrics  # noqa: E402, F401

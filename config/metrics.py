@@ -2,8 +2,8 @@
 
 django-prometheus records request counts and latencies; we add the live-update figures
 (open websockets, messages sent) and, at scrape time, the length of each Celery queue.
-Celery task counts and durations come from Flower's own Prometheus endpoint (compose
-profile ``flower``), which sees every worker.
+Celery task counts and durations are added up by the workers in Redis
+(``config.task_metrics``) and read here.
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ import hmac
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from prometheus_client import Counter, Gauge
+from prometheus_client import REGISTRY, Counter, Gauge
+
+from config.task_metrics import TaskStatsCollector
 
 WEBSOCKETS_OPEN = Gauge("orgportal_websocket_connections", "Open live-update websockets")
 WEBSOCKET_MESSAGES = Counter(
@@ -21,6 +23,7 @@ WEBSOCKET_MESSAGES = Counter(
 WEBSOCKET_CLOSES = Counter(
     "orgportal_websocket_disconnects_total", "Live-update websockets closed", ["cause"]
 )
+REGISTRY.register(TaskStatsCollector())
 QUEUE_LENGTH = Gauge(
     "orgportal_celery_queue_length", "Messages waiting in a Celery queue", ["queue"]
 )

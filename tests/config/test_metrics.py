@@ -41,3 +41,19 @@ def test_readiness_passes_with_a_real_worker(celery_worker, client, settings) ->
     response = client.get("/health/ready")
     assert response.status_code == 200, response.json()
     assert response.json()["checks"]["celery"] == "ok"
+
+
+def test_celery_task_counts_and_durations_from_a_real_worker(
+    celery_worker, client, settings
+) -> None:  # type: ignore[no-untyped-def]
+    from config.tasks import ping
+    from config.task_metrics import KEY_PREFIX, _client
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    _client().delete(KEY_PREFIX + "config.ping")
+    ping.delay().get(timeout=30)
+    ping.delay().get(timeout=30)
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    body = client.get("/metrics").content.decode()
+    assert 'orgportal_celery_tasks_total{state="SUCCESS",task="config.ping"} 2.0' in body
+    assert 'orgportal_celery_task_seconds_total{task="config.ping"}' in body
