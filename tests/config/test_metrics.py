@@ -46,8 +46,8 @@ def test_readiness_passes_with_a_real_worker(celery_worker, client, settings) ->
 def test_celery_task_counts_and_durations_from_a_real_worker(
     celery_worker, client, settings
 ) -> None:  # type: ignore[no-untyped-def]
-    from config.tasks import ping
     from config.task_metrics import KEY_PREFIX, _client
+    from config.tasks import ping
 
     settings.CELERY_TASK_ALWAYS_EAGER = False
     _client().delete(KEY_PREFIX + "config.ping")
