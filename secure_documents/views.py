@@ -45,7 +45,9 @@ async def serve(request: HttpRequest, document_id: int, document_filename: str) 
     as for a document that does not exist — for HEAD, Range and conditional requests too,
     because every branch below runs after the check.
     """
-    user = await request.auser()
+    # The logging middleware has usually loaded the user already; auser() would load it
+    # a second time (it caches separately).
+    user = getattr(request, "_cached_user", None) or await request.auser()
     document = await sync_to_async(access_document_for_download)(user, document_id)
     if document.filename != document_filename:
         raise Http404
@@ -64,7 +66,17 @@ async def serve(request: HttpRequest, document_id: int, document_filename: str) 
         document=document,
         byte_range=f"{byte_range.start}-{byte_range.end}" if byte_range else "",
     )
+    # A long download must not hold a pooled database connection until its last byte:
+    # the eleventh concurrent download would otherwise wait for one (and time out).
+    await sync_to_async(_release_connection)()
     return build_response(document, byte_range=byte_range, head=request.method == "HEAD")
+
+
+def _release_connection() -> None:
+    from django.db import connection
+
+    if not connection.in_atomic_block:
+        connection.close()
 
 
 # --- library -------------------------------------------------------------------------------
