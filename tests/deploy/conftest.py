@@ -471,11 +471,22 @@ class Stack:
         return with_local(compose_environment("nginx"), local)
 
     def celery_probe(self):  # type: ignore[no-untyped-def]
-        """A Celery client on the stack's broker, to ping workers and send tasks."""
+        """A Celery client on the stack's broker, to ping workers and send tasks. It uses
+        the app's broker transport options: kombu's ``sep`` separates the entries of the
+        Redis binding tables too, so a client with another one cannot reach the workers'
+        control replies."""
         from celery import Celery
+        from django.conf import settings
 
+        options = {
+            **settings.CELERY_BROKER_TRANSPORT_OPTIONS,
+            "visibility_timeout": VISIBILITY_TIMEOUT,
+        }
         return Celery(
-            "deploy-probe", broker=self.redis["redis"].url(), backend=self.redis["redis"].url()
+            "deploy-probe",
+            broker=self.redis["redis"].url(),
+            backend=self.redis["redis"].url(),
+            broker_transport_options=options,
         )
 
     def signed_in_session(self, email: str) -> str:

@@ -1,6 +1,7 @@
 """Protected documents through the deployment: upload through nginx, processing by the
-document worker, download through nginx's X-Accel-Redirect location, and the task
-surviving a worker that is killed while it runs.
+document worker, the live update over the organization's websocket, download through
+nginx's X-Accel-Redirect location, and the task surviving a worker that is killed while
+it runs.
 
 The visitor talks to nginx as the TLS terminator in front of it would (``X-Forwarded-Proto:
 https``), so the production settings apply unchanged: secure cookies, HTTPS-only CSRF
@@ -15,6 +16,7 @@ second delivery of the same task can mark the document clean.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -22,7 +24,7 @@ import re
 import secrets
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import asdict, dataclass
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -174,6 +176,69 @@ def text_file(size: int) -> bytes:
     return (line.encode() * (size // len(line) + 1))[:size]
 
 
+# --- the live websocket through nginx -------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def live_socket(stack: Stack, visitor: Visitor, organization: str) -> AsyncIterator[Any]:
+    """The organization's ``/ws/live/`` socket through nginx, as the signed-in visitor's
+    browser opens it from a page of the site; open once the presence fragment arrived."""
+    from websockets.asyncio.client import connect
+
+    cookies = "; ".join(f"{key}={value}" for key, value in visitor.cookies.items())
+    async with connect(
+        stack.websocket_url(f"/ws/live/?org={organization}"),
+        origin=SITE,
+        additional_headers={"Cookie": cookies, "X-Forwarded-Proto": "https"},
+        open_timeout=10,
+        **stack.websocket_target(),
+    ) as websocket:
+        first = await asyncio.wait_for(websocket.recv(), timeout=10)
+        assert 'id="members-online"' in str(first), first
+        yield websocket
+
+
+def status_labels(html: str, status_id: str) -> list[str]:
+    """The labels of the document's status badges in a fragment (the live documents panel
+    has other documents' badges in it too)."""
+    badge = re.compile(
+        rf'id="{re.escape(status_id)}"[^>]*>\s*<span class="badge[^>]*>'
+        r"(?:<span[^>]*></span>)?([^<]*)</span>"
+    )
+    return [label.strip() for label in badge.findall(html)]
+
+
+async def receive_until(websocket: Any, wanted: Callable[[str], bool], timeout: float) -> str:
+    """The first message that ``wanted`` accepts, within ``timeout`` seconds."""
+    from websockets.exceptions import ConnectionClosed
+
+    seen: list[str] = []
+
+    async def next_wanted() -> str:
+        while True:
+            message = str(await websocket.recv())
+            if wanted(message):
+                return message
+            seen.append(message)
+
+    try:
+        return await asyncio.wait_for(next_wanted(), timeout=timeout)
+    except TimeoutError:
+        raise AssertionError(f"not received within {timeout}s; received: {seen}") from None
+    except ConnectionClosed as closed:
+        raise AssertionError(f"socket closed ({closed}); received before: {seen}") from None
+
+
+async def received_within(websocket: Any, seconds: float) -> list[str]:
+    """Every message that arrives within ``seconds`` (the socket must stay open)."""
+    messages: list[str] = []
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            while True:
+                messages.append(str(await websocket.recv()))
+    return messages
+
+
 # --- the database and the broker ------------------------------------------------------------
 
 
@@ -185,6 +250,15 @@ def document_row(stack: Stack, document_id: int) -> dict[str, Any]:
         ).fetchone()
     assert row is not None, f"no document {document_id}"
     return {"status": row[0], "file": row[1], "file_size": row[2]}
+
+
+def public_id(stack: Stack, document_id: int) -> str:
+    with stack.database() as db:
+        row = db.execute(
+            "SELECT public_id FROM secure_documents_securedocument WHERE id = %s", [document_id]
+        ).fetchone()
+    assert row is not None, f"no document {document_id}"
+    return str(row[0])
 
 
 def clean_events(stack: Stack, document_id: int) -> int:
@@ -396,6 +470,39 @@ def test_upload_processed_and_downloaded_through_nginx(
 
     with stack.client() as client:
         assert client.get("/health/ready").status_code == 200
+
+
+async def test_processed_upload_is_pushed_live_to_its_organization_only(
+    stack: Stack, members: dict[str, Member]
+) -> None:
+    """Another member of the uploader's organization has the live socket open through
+    nginx before the upload: the status badge's fragment saying "Clean" reaches them once
+    the document worker is done. A member of another organization, on their own
+    organization's socket, receives nothing about the document."""
+    uploader, watcher, outsider = members["uploader"], members["owner"], members["outsider"]
+    assert watcher.organization == uploader.organization != outsider.organization
+    with (
+        Visitor(stack).sign_in(uploader.email) as visitor,
+        Visitor(stack).sign_in(watcher.email) as colleague,
+        Visitor(stack).sign_in(outsider.email) as other,
+    ):
+        async with (
+            live_socket(stack, colleague, watcher.organization) as watching,
+            live_socket(stack, other, outsider.organization) as elsewhere,
+        ):
+            document_id, _url = await asyncio.to_thread(
+                visitor.upload, uploader.organization, "watched-live.txt", text_file(20_000)
+            )
+            status_id = f"document-status-{await asyncio.to_thread(public_id, stack, document_id)}"
+
+            clean = await receive_until(
+                watching, lambda html: "Clean" in status_labels(html, status_id), timeout=30
+            )
+            assert f'<span id="{status_id}" class="document-status" hx-swap-oob="true">' in clean
+            assert document_row(stack, document_id)["status"] == "clean"
+
+            foreign = await received_within(elsewhere, 2)
+            assert not [html for html in foreign if status_id in html], foreign
 
 
 def test_killed_worker_task_runs_again_after_restart(
