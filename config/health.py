@@ -63,8 +63,9 @@ def readiness_checks() -> dict[str, HealthCheck]:
 
         from config.celery import app
 
-        # At least one worker must answer (and consume the default queue).
-        checks["celery"] = Ping(app=app, limit=1)
+        # Wait for every worker's answer (not just the first: a documents-only worker
+        # may be fastest) and require that some worker consumes the default queue.
+        checks["celery"] = Ping(app=app)
     for name, check in getattr(settings, "EXTRA_READINESS_CHECKS", {}).items():
         checks[name] = check()
     return checks

@@ -187,7 +187,9 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # redis-py's default 5 s socket timeout equals channels-redis' blocking
+                # receive, so idle sockets would see timeouts: allow longer reads.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
                 "prefix": env.str("CHANNEL_LAYER_PREFIX", default="orgportal"),
                 "capacity": 1500,
                 "expiry": 30,
