@@ -18,11 +18,14 @@ help: ## List the targets
 
 $(STAMP): requirements/base.txt requirements/dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@# pip older than 24 mis-resolves extras (coverage[toml]) in --require-hashes mode.
+	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.txt
 	@rm -f $(VENV)/.installed-* $(VENV)/.base-*; touch $@ $(BASE_STAMP)
 
 $(BASE_STAMP): requirements/base.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/base.txt
 	@rm -f $(VENV)/.base-*; touch $@
 
