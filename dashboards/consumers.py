@@ -95,6 +95,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.accepted = True
         WEBSOCKETS_OPEN.inc()
         await sync_to_async(presence.touch)(self.organization_id, self.user_id, self.channel_name)
+        # This socket always gets the list; the others only if the set of people changed.
+        await self.send(text_data=await sync_to_async(_presence_html)(self.organization_id))
         await sync_to_async(_announce_presence)(self.organization_id)
 
     async def disconnect(self, code: int) -> None:
@@ -190,15 +192,33 @@ def _is_layer_error(exc: BaseException) -> bool:
     return isinstance(exc, (RedisError, ConnectionError, TimeoutError))
 
 
-def _announce_presence(organization_id: int) -> None:
-    from dashboards.events import Event, publish
+def _presence_html(organization_id: int) -> str:
+    from dashboards.events import Event, render_event
     from dashboards.selectors import online_members
 
-    publish(
+    return render_event(
         Event.PRESENCE_CHANGED,
-        organization_id=organization_id,
-        context={"online": online_members(organization_id)},
+        {"organization_id": organization_id, "online": online_members(organization_id)},
     )
+
+
+def _announce_presence(organization_id: int) -> None:
+    """Broadcast the online list only when the set of people changed: another tab or a
+    reconnect of someone already online changes nothing for the others (without this,
+    every socket that opens sends the list to every open socket)."""
+    from django.core.cache import cache
+
+    from dashboards.events import Event, publish
+    from dashboards.selectors import online_members
+    from organizations.cache import org_cache_key
+
+    online = online_members(organization_id)
+    digest = ",".join(str(person.pk) for person in online)
+    key = org_cache_key(organization_id, "presence-announced")
+    if cache.get(key) == digest:
+        return
+    cache.set(key, digest, timeout=presence.TTL_SECONDS * 5)
+    publish(Event.PRESENCE_CHANGED, organization_id=organization_id, context={"online": online})
 
 
 def _current_state(organization_id: int, role: str) -> str:
