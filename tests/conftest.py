@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -246,3 +247,45 @@ def celery_worker(transactional_db, tmp_path: Path) -> Iterator[CeleryWorker]:  
     finally:
         app.conf.task_always_eager = previous
         worker.stop()
+
+
+@contextmanager
+def uvicorn_server(tmp_path: Path, **env_overrides: str) -> Iterator[int]:
+    """A real uvicorn serving ``config.asgi`` on the current test database; yields its
+    port. ``env_overrides`` replace the defaults (e.g. another ``REDIS_URL``)."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": _database_url_for_current_test_db(),
+        "REDIS_URL": settings.REDIS_URL,
+        "SECURE_DOCUMENTS_ROOT": str(settings.SECURE_DOCUMENTS_ROOT),
+        "LOG_LEVEL": "WARNING",
+        **env_overrides,
+    }
+    with (tmp_path / f"uvicorn-{port}.log").open("wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "config.asgi:application",
+                "--port",
+                str(port),
+                "--lifespan",
+                "off",
+                "--ws",
+                "websockets-sansio",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            wait_for_port(port)
+            yield port
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=15)

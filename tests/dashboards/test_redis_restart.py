@@ -4,10 +4,7 @@ to try again later (1013), reconnect with backoff, and the next event reaches th
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +15,7 @@ from channels_redis.core import RedisChannelLayer
 from django.test import Client
 
 from organizations.roles import Role
-from tests.conftest import ROOT, _database_url_for_current_test_db, free_port, wait_for_port
+from tests.conftest import free_port, uvicorn_server, wait_for_port
 
 CLIENTS = 3
 
@@ -59,40 +56,9 @@ def redis_server() -> Iterator[RedisServer]:
 
 @pytest.fixture
 def live_server_on(redis_server: RedisServer, transactional_db, tmp_path: Path) -> Iterator[int]:  # type: ignore[no-untyped-def]
-    port = free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": _database_url_for_current_test_db(),
-        # The server's channel layer, cache and sessions all use the Redis that will die.
-        "REDIS_URL": f"redis://127.0.0.1:{redis_server.port}/0",
-        "LOG_LEVEL": "WARNING",
-    }
-    log = (tmp_path / "server.log").open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "config.asgi:application",
-            "--port",
-            str(port),
-            "--lifespan",
-            "off",
-            "--ws",
-            "websockets-sansio",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    wait_for_port(port)
-    yield port
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(timeout=15)
-    log.close()
+    # The server's channel layer, cache and sessions all use the Redis that will die.
+    with uvicorn_server(tmp_path, REDIS_URL=f"redis://127.0.0.1:{redis_server.port}/0") as port:
+        yield port
 
 
 async def _client(

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,47 +13,15 @@ from django.test import Client
 
 from organizations.roles import Role
 from secure_documents.models import SecureDocument
-from tests.conftest import ROOT, _database_url_for_current_test_db, free_port, wait_for_port
+from tests.conftest import uvicorn_server
 
 CSRF = "a" * 32
 
 
 @pytest.fixture
 def live_app(transactional_db, tmp_path: Path) -> Iterator[int]:  # type: ignore[no-untyped-def]
-    port = free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": _database_url_for_current_test_db(),
-        "REDIS_URL": settings.REDIS_URL,
-        "SECURE_DOCUMENTS_ROOT": str(settings.SECURE_DOCUMENTS_ROOT),
-        "LOG_LEVEL": "WARNING",
-    }
-    log = (tmp_path / "uvicorn.log").open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "config.asgi:application",
-            "--port",
-            str(port),
-            "--lifespan",
-            "off",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        wait_for_port(port)
+    with uvicorn_server(tmp_path) as port:
         yield port
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=15)
-        log.close()
 
 
 def test_disconnect_mid_upload(live_app: int, org_a) -> None:  # type: ignore[no-untyped-def]
