@@ -6,6 +6,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 # Close codes in the 4000-4999 range are for applications (RFC 6455, section 7.4.2).
 CLOSE_UNAUTHENTICATED = 4401
+CLOSE_TRY_AGAIN_LATER = 1013
 
 
 class PingConsumer(AsyncJsonWebsocketConsumer):
@@ -36,3 +37,7 @@ class PingConsumer(AsyncJsonWebsocketConsumer):
 
     async def pong_message(self, event: dict[str, Any]) -> None:
         await self.send_json({"type": "pong", "user": self.scope["user"].pk})
+
+    async def layer_lost(self, event: dict[str, Any]) -> None:
+        # Redis went away (config/channel_layers.py): a pong may never come.
+        await self.close(code=CLOSE_TRY_AGAIN_LATER)

@@ -8,6 +8,7 @@ configuration uses and answers 503 naming each failing check.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 from typing import Any
 
@@ -35,12 +36,26 @@ class ChannelLayer(HealthCheck):
             raise ServiceUnavailable("No channel layer configured")
         try:
             channel = await layer.new_channel()
-            await layer.send(channel, {"type": "health.check"})
-            message = await asyncio.wait_for(layer.receive(channel), timeout=3)
+            try:
+                await layer.send(channel, {"type": "health.check"})
+                message = await asyncio.wait_for(layer.receive(channel), timeout=3)
+            finally:
+                await _release(layer, channel)
         except Exception as exc:
             raise ServiceUnavailable(f"Channel layer unavailable: {type(exc).__name__}") from exc
         if message.get("type") != "health.check":
             raise ServiceUnavailable("Channel layer returned an unexpected message")
+
+
+async def _release(layer: Any, channel: str) -> None:
+    """Drop the probe's channel. The pub/sub layer subscribes a channel when it is created
+    and unsubscribes it only when a receive on it is cancelled (how a consumer ends);
+    without this every readiness probe would leave a subscription behind."""
+    waiting = asyncio.ensure_future(layer.receive(channel))
+    await asyncio.sleep(0)
+    waiting.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await waiting
 
 
 def _redis_client() -> Any:

