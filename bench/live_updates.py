@@ -6,9 +6,9 @@ Targets (issue "Live dashboards over Channels"): a broadcast reaches 1,000 clien
 organization with p99 <= 250 ms; an idle connection costs <= 150 KB of server RSS; task
 completion -> fragment at a client p95 <= 100 ms.
 
-For each layer of ``--layers`` (bench/live_settings.py: ``core`` = RedisChannelLayer as
-configured, ``core-t10`` = the same with a 10 s Redis socket timeout, ``pubsub`` =
-RedisPubSubChannelLayer), with a fresh uvicorn (docker/start_server.sh's options,
+For each layer of ``--layers`` (bench/live_settings.py: ``default`` = the configured
+ResyncingPubSubChannelLayer, ``pubsub`` = the stock RedisPubSubChannelLayer, ``core`` =
+RedisChannelLayer), with a fresh uvicorn (docker/start_server.sh's options,
 ``--workers 1 --ws websockets-sansio``, serving bench/live_asgi.py) and a fresh Celery worker
 (``-Q default,documents,notifications,maintenance --concurrency 1``):
 
@@ -28,22 +28,22 @@ RedisPubSubChannelLayer), with a fresh uvicorn (docker/start_server.sh's options
    broadcast. With ``--py-spy``, the server is sampled meanwhile.
 4. step 1 again with all clients connected (every client measured).
 
-``--presence off`` and ``--dispatch direct`` switch off, in the server only, the two app
-behaviours that dominate the figures (see bench/live_asgi.py). Then, unless
-``--probe-users 0``, a probe with distinct users: members of another organization, one
-socket each, connected one after another for ``--probe-seconds``, to show what the presence
-announcement on connect costs when every socket is a different user.
+``--presence off`` and ``--dispatch channels`` change, in the server only, two app
+behaviours that dominate the figures (see bench/live_asgi.py): no presence broadcasts, and
+Channels' per-message database hop put back. Then, unless ``--probe-users 0``, a probe
+with distinct users: members of another organization, one socket each, connected one after
+another for ``--probe-seconds``, to show what the presence announcement on connect costs
+when every socket is a different user.
 
 Clients are asyncio tasks in this process (websockets, permessage-deflate offered as
 browsers do). Everything runs on 127.0.0.1: PostgreSQL 5432 (a scratch database, created,
 migrated and dropped), Redis 6379 db 8 (flushed before each step and at the end).
 
-    .venv/bin/python bench/live_updates.py --presence off --layers core,core-t10,pubsub \
-        --probe-users 0
-    .venv/bin/python bench/live_updates.py --presence off --dispatch direct \
-        --layers core-t10,pubsub --probe-users 0 --py-spy /tmp/pyspy/bin/py-spy
-    .venv/bin/python bench/live_updates.py --layers core --broadcasts 5 --uploads 5 \
-        --quiet-limit 60 --probe-layer core --probe-seconds 60 --py-spy /tmp/pyspy/bin/py-spy
+    .venv/bin/python bench/live_updates.py --layers default,pubsub,core --probe-users 0 \
+        --py-spy /tmp/pyspy/bin/py-spy
+    .venv/bin/python bench/live_updates.py --layers default --dispatch channels --probe-users 0
+    .venv/bin/python bench/live_updates.py --layers default --broadcasts 5 --uploads 5 \
+        --probe-seconds 60
 """
 
 from __future__ import annotations
@@ -83,9 +83,9 @@ SESSION_COOKIE = "sessionid"
 RUN_LIMIT_SECONDS = 18 * 60
 # name: (LIVE_BENCH_LAYER, LIVE_BENCH_SOCKET_TIMEOUT, description); see bench/live_settings.py
 LAYERS = {
-    "core": ("core", "", "RedisChannelLayer, as configured in config/settings/base.py"),
-    "core-t10": ("core", "10", "RedisChannelLayer, socket_timeout 10 s"),
-    "pubsub": ("pubsub", "", "RedisPubSubChannelLayer"),
+    "default": ("default", "", "ResyncingPubSubChannelLayer, as configured"),
+    "pubsub": ("pubsub", "", "RedisPubSubChannelLayer, stock"),
+    "core": ("core", "", "RedisChannelLayer, socket_timeout 15 s, capacity 1,500"),
 }
 PING = re.compile(r'data-seq="(-?\d+)" data-sent="([0-9.]+)"')
 STATUS = re.compile(r'id="document-status-([0-9a-f-]{36})"')
@@ -743,8 +743,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--layers", default="core,pubsub", type=lambda s: s.split(","))
-    parser.add_argument("--probe-layer", default="core", choices=sorted(LAYERS))
+    parser.add_argument("--layers", default="default,core", type=lambda s: s.split(","))
+    parser.add_argument("--probe-layer", default="default", choices=sorted(LAYERS))
     parser.add_argument(
         "--presence",
         choices=["on", "off"],
@@ -753,9 +753,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--dispatch",
-        choices=["channels", "direct"],
-        default="channels",
-        help="direct: live.* messages skip aclose_old_connections (bench/live_asgi.py)",
+        choices=["app", "channels"],
+        default="app",
+        help="channels: live.* messages take Channels' database hop again (bench/live_asgi.py)",
     )
     parser.add_argument(
         "--quiet-limit", type=float, default=240, help="longest wait for the connect storm"
