@@ -419,10 +419,6 @@ class Document:
         return f"/bench/wagtail-serve/{self.id}/{quote(self.filename)}"
 
     @property
-    def candidate_url(self) -> str:
-        return f"/documents/bench/candidate/{self.id}/{quote(self.filename)}"
-
-    @property
     def static_url(self) -> str:
         """The same file as a static file of nginx (NGINX_STATIC_ROOT is the documents root)."""
         return "/static/" + quote(self.relative_path)

@@ -98,14 +98,6 @@ def run(env: BenchEnvironment) -> dict[str, Any]:
         ),
         measure(
             env,
-            label="bench/candidate.py: connection back to the pool before the transfer",
-            mode="stream",
-            path=env.big.candidate_url,
-            warm_path=env.small.candidate_url,
-            via_nginx=False,
-        ),
-        measure(
-            env,
             label="Wagtail stock serve view (FileResponse)",
             mode="stream",
             path=env.big.wagtail_url,

@@ -8,8 +8,7 @@ The floor views (bench/views.py, routed by bench/urls.py) authenticate the sessi
 return 50 KiB of bytes; they sit under /documents/ so that the middleware does the same
 work as for a download. Measured with wrk (16 keep-alive connections, DURATION seconds,
 ROUNDS interleaved rounds) against one uvicorn worker (docker/start_server.sh,
-WEB_CONCURRENCY=1), directly and through nginx for the accel mode. bench/candidate.py,
-the serve view with the changes proposed in docs/benchmarks.md, is measured beside it.
+WEB_CONCURRENCY=1), directly and through nginx for the accel mode.
 
 Queries are counted twice:
 - in-process, with django.test.utils.CaptureQueriesContext around one GET through
@@ -78,9 +77,7 @@ def _server_queries(env: BenchEnvironment, duration: int) -> dict[str, Any]:
 
 def run(env: BenchEnvironment, *, duration: int = 5, rounds: int = 4) -> dict[str, Any]:
     small = env.small
-    counted = env.django(
-        "queries", env.email, small.url, FLOOR_ASYNC, FLOOR_SYNC, FLOOR_PORTAL, small.candidate_url
-    )
+    counted = env.django("queries", env.email, small.url, FLOOR_ASYNC, FLOOR_SYNC, FLOOR_PORTAL)
     app = env.start_app("stream")
     accel_app = env.start_app("accel")
     accel_nginx = env.start_nginx(accel_app)
@@ -91,7 +88,6 @@ def run(env: BenchEnvironment, *, duration: int = 5, rounds: int = 4) -> dict[st
         "floor: async view": (app.port, FLOOR_ASYNC, direct),
         "floor: sync view": (app.port, FLOOR_SYNC, direct),
         "download: stream mode": (app.port, small.url, direct),
-        "candidate download (bench/candidate.py)": (app.port, small.candidate_url, direct),
         "floor outside /documents/": (app.port, FLOOR_PORTAL, direct),
         "floor: async view via nginx": (accel_nginx.port, FLOOR_ASYNC, via_nginx),
         "download: accel mode via nginx": (accel_nginx.port, small.url, via_nginx),
@@ -156,7 +152,6 @@ def run(env: BenchEnvironment, *, duration: int = 5, rounds: int = 4) -> dict[st
         "runs": runs,
         "ratio": ratio,
         "accel_ratio_via_nginx": summary["download: accel mode via nginx"]["of_floor"],
-        "candidate_ratio": summary["candidate download (bench/candidate.py)"]["of_floor"],
         "target_ratio": TARGET_RATIO,
         "ratio_target_met": ratio >= TARGET_RATIO,
         "queries_in_process": counted,

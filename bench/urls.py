@@ -9,8 +9,6 @@
   middleware looks up a membership first (what an ordinary portal page pays).
 - ``/bench/wagtail-serve/<id>/<name>``: Wagtail's stock document view for the same
   document, to compare its memory use.
-- ``/documents/bench/candidate/<id>/<name>``: bench/candidate.py, the serve view with the
-  changes that docs/benchmarks.md proposes, measured beside the real one.
 """
 
 from __future__ import annotations
@@ -18,7 +16,7 @@ from __future__ import annotations
 from django.urls import include, path
 from wagtail.documents.views.serve import serve as wagtail_serve
 
-from bench import candidate, views
+from bench import views
 
 urlpatterns = [
     path("documents/bench/floor-async/", views.floor_async, name="bench_floor_async"),
@@ -28,11 +26,6 @@ urlpatterns = [
         "bench/wagtail-serve/<int:document_id>/<str:document_filename>",
         wagtail_serve,
         name="bench_wagtail_serve",
-    ),
-    path(
-        "documents/bench/candidate/<int:document_id>/<str:document_filename>",
-        candidate.serve,
-        name="bench_candidate_serve",
     ),
     path("", include("config.urls")),
 ]

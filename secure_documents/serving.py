@@ -3,8 +3,9 @@ byte ranges, and three ways to send the bytes without holding the file in memory
 
 Under ASGI, Django's FileResponse (and Wagtail's own document serving) turns a sync
 iterator into a list before sending, so a 200 MB file costs 200 MB per download. Here the
-filesystem is read in fixed chunks by an async generator, or the transfer is handed to
-nginx (X-Accel-Redirect) or to object storage (a presigned URL issued after the check).
+filesystem is read in fixed chunks by an async generator (a file of at most one chunk in a
+single read), or the transfer is handed to nginx (X-Accel-Redirect) or to object storage
+(a presigned URL issued after the check).
 """
 
 from __future__ import annotations
@@ -105,6 +106,13 @@ async def _chunks(name: str, start: int, length: int) -> AsyncIterator[bytes]:
         await asyncio.to_thread(handle.close)
 
 
+def _read(name: str, start: int, length: int) -> bytes:
+    with secure_storage.open(name, "rb") as handle:
+        if start:
+            handle.seek(start)
+        return handle.read(length)
+
+
 def not_modified(document: SecureDocument) -> HttpResponse:
     return security_headers(HttpResponseNotModified(), document)
 
@@ -140,6 +148,12 @@ def build_response(
         start, length, status = byte_range.start, byte_range.length, 206
     if head:
         response = HttpResponse(content_type=content_type, status=status)
+    elif length <= CHUNK_SIZE:
+        # One chunk's worth: read it here (the view runs in a worker thread) and send a
+        # plain response, skipping the async iterator's thread hops per open/read/close.
+        response = HttpResponse(
+            _read(document.file.name, start, length), content_type=content_type, status=status
+        )
     else:
         response = StreamingHttpResponse(
             _chunks(document.file.name, start, length), content_type=content_type, status=status

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,7 +18,7 @@ from organizations.access import require_capability
 from organizations.decorators import org_view
 from organizations.roles import Capability
 from secure_documents import services
-from secure_documents.access import access_document, access_document_for_download
+from secure_documents.access import access_document, grant_download
 from secure_documents.selectors import library_queryset
 from secure_documents.serving import (
     RangeNotSatisfiable,
@@ -38,19 +37,42 @@ from ui.tables import build_table, render_table_page
 
 
 @require_http_methods(["GET", "HEAD"])
-async def serve(request: HttpRequest, document_id: int, document_filename: str) -> HttpResponse:
+def serve(request: HttpRequest, document_id: int, document_filename: str) -> HttpResponse:
     """``/documents/<id>/<name>``: the only way to a document's bytes.
 
     Anyone who is not an active member of the document's organization gets the same 404
     as for a document that does not exist — for HEAD, Range and conditional requests too,
     because every branch below runs after the check.
+
+    A sync view on purpose: the middleware stack is synchronous, so Django already runs
+    it in a worker thread, and an async view would be bounced back to the event loop and
+    then out to a thread again for the queries (measured: that hop, not the queries, was
+    most of the difference to a bare authenticated view). Large files still stream from
+    an async iterator (serving.build_response), which Django's ASGI handler drives on the
+    event loop after this returns.
     """
-    # The logging middleware has usually loaded the user already; auser() would load it
-    # a second time (it caches separately).
-    user = getattr(request, "_cached_user", None) or await request.auser()
-    document = await sync_to_async(access_document_for_download)(user, document_id)
-    if document.filename != document_filename:
+    try:
+        return _serve(request, document_id, document_filename)
+    finally:
+        # A long download must not hold a pooled database connection until its last
+        # byte: the eleventh concurrent download would otherwise wait for one.
+        _release_connection()
+
+
+def _serve(request: HttpRequest, document_id: int, document_filename: str) -> HttpResponse:
+    user = request.user
+    # A plain GET or HEAD is a download whatever the document: check and record it in
+    # one statement. A conditional or Range request may end as 304 or 416 (no download),
+    # so it is recorded only once that is known.
+    conditional = "If-None-Match" in request.headers or "Range" in request.headers
+    grant = grant_download(
+        user=user, document_id=document_id, filename=document_filename, record=not conditional
+    )
+    if grant is None:
         raise Http404
+    document = grant.document
+    if grant.recorded:
+        return build_response(document, byte_range=None, head=request.method == "HEAD")
     if etag_matches(request.headers.get("If-None-Match"), document.etag):
         return not_modified(document)
     range_header = request.headers.get("Range")
@@ -61,14 +83,11 @@ async def serve(request: HttpRequest, document_id: int, document_filename: str) 
         byte_range = parse_range(range_header, int(document.file_size or 0))
     except RangeNotSatisfiable:
         return range_not_satisfiable(document)
-    await sync_to_async(services.document_record_download)(
+    services.document_record_download(
         user=user,
         document=document,
         byte_range=f"{byte_range.start}-{byte_range.end}" if byte_range else "",
     )
-    # A long download must not hold a pooled database connection until its last byte:
-    # the eleventh concurrent download would otherwise wait for one (and time out).
-    await sync_to_async(_release_connection)()
     return build_response(document, byte_range=byte_range, head=request.method == "HEAD")
 
 

@@ -152,15 +152,75 @@ def test_every_download_is_audited(client, org_a, doc_a) -> None:  # type: ignor
     assert {tuple(sorted(e.details)) for e in events} == {(), ("range",)}
 
 
-def test_a_download_takes_at_most_five_queries(client, org_a, doc_a) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({}, 2),  # the user (middleware), then the check and the audit row in one statement
+        ({"Range": "bytes=0-9"}, 3),  # the audit row once the range is known to be satisfiable
+        ({"If-None-Match": '"stale"'}, 3),
+    ],
+)
+def test_a_download_takes_at_most_five_queries(client, org_a, doc_a, headers, expected) -> None:  # type: ignore[no-untyped-def]
     client.force_login(org_a.users[Role.MEMBER])
     client.get(doc_a.url)  # warm the session cache
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(doc_a.url)
+        response = client.get(doc_a.url, headers=headers)
         read_body(response)
-    assert response.status_code == 200
+    assert response.status_code in {200, 206}
     statements = [q["sql"] for q in queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
-    assert len(statements) <= 5, [sql[:150] for sql in statements]
+    assert len(statements) == expected <= 5, [sql[:150] for sql in statements]
+
+
+def test_both_audit_paths_write_the_same_row(client, org_a, doc_a) -> None:  # type: ignore[no-untyped-def]
+    """A plain GET is audited by the check's own SQL statement, a Range request through
+    the ORM service: the rows must not differ except in the range."""
+    client.force_login(org_a.users[Role.MEMBER])
+    headers = {"X-Request-ID": "audit-path-check"}
+    client.get(doc_a.url, headers=headers, REMOTE_ADDR="203.0.113.9")
+    client.get(doc_a.url, headers={**headers, "Range": "bytes=0-9"}, REMOTE_ADDR="203.0.113.9")
+    fields = (
+        "organization_id",
+        "actor_id",
+        "action",
+        "target_type",
+        "target_id",
+        "target_repr",
+        "ip",
+        "request_id",
+    )
+    downloads = AuditEvent.objects.filter(action="document.downloaded", target_id=str(doc_a.pk))
+    plain, ranged = downloads.order_by("pk")
+    assert [getattr(plain, f) for f in fields] == [getattr(ranged, f) for f in fields]
+    assert plain.target_type == "secure_documents.securedocument"
+    assert plain.target_repr == doc_a.title
+    assert plain.ip == "203.0.113.9"
+    assert plain.details == {}
+    assert ranged.details == {"range": "0-9"}
+    assert plain.created_at <= ranged.created_at
+
+
+def test_refused_downloads_write_no_audit_row(client, org_a, org_b, doc_a) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(org_a.users[Role.MEMBER])
+    assert client.get(f"/documents/{doc_a.pk}/other.txt").status_code == 404
+    assert client.get(doc_a.url, headers={"If-None-Match": doc_a.etag}).status_code == 304
+    assert client.get(doc_a.url, headers={"Range": "bytes=999999-"}).status_code == 416
+    client.force_login(org_b.users[Role.OWNER])
+    assert client.get(doc_a.url).status_code == 404
+    assert not AuditEvent.objects.filter(action="document.downloaded").exists()
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [(Role.VIEWER, 404), (Role.MEMBER, 404), (Role.ADMIN, 200), (Role.OWNER, 200)],
+)
+def test_documents_for_a_higher_role_are_404_below_it(client, org_a, doc_a, role, status) -> None:  # type: ignore[no-untyped-def]
+    SecureDocument.objects.filter(pk=doc_a.pk).update(min_role=Role.ADMIN)
+    client.force_login(org_a.users[role])
+    for headers in ({}, {"Range": "bytes=0-9"}):
+        response = client.get(doc_a.url, headers=headers)
+        assert response.status_code in ({200, 206} if status == 200 else {404})
+        if status == 404:
+            assert MARKER_A.encode() not in read_body(response)
 
 
 def test_accel_mode_hands_the_transfer_to_nginx(client, org_a, doc_a, settings) -> None:  # type: ignore[no-untyped-def]
