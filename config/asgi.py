@@ -9,12 +9,29 @@ from __future__ import annotations
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
+from django.core.handlers.asgi import ASGIHandler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
 # Django must be set up before anything imports models (consumers, auth middleware).
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
+
+from secure_documents.serving import CHUNK_SIZE  # noqa: E402
+
+
+class OrgPortalASGIHandler(ASGIHandler):
+    """Django's handler, sending each part of a streamed response as one ASGI message.
+
+    Django cuts every part into 64 KiB messages (``chunk_bytes`` slices, so copies, each
+    piece), which for a document download read in 256 KiB chunks meant four copies and
+    four trips through the server per chunk. The server does its own socket writes.
+    """
+
+    chunk_size = CHUNK_SIZE
+
+
+django_asgi_app = OrgPortalASGIHandler()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

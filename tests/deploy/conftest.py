@@ -487,6 +487,9 @@ class Stack:
             broker=self.redis["redis"].url(),
             backend=self.redis["redis"].url(),
             broker_transport_options=options,
+            # Not the current app: shared tasks of later tests would otherwise be sent to
+            # this stack's broker after the stack is gone.
+            set_as_current=False,
         )
 
     def signed_in_session(self, email: str) -> str:
