@@ -12,8 +12,9 @@ all of them):
   ``X-Accel-Redirect``) -> nginx sends the file;
 - streaming view through nginx: nginx proxying uvicorn in stream mode, as deployed;
 - streaming view direct: uvicorn in stream mode without nginx in front;
-- for reference, the streaming view through nginx with 2 uvicorn workers (the default
-  WEB_CONCURRENCY of docker/start_server.sh; nginx itself runs one worker per core).
+- the streaming view through nginx and the X-Accel-Redirect mode with 2 uvicorn workers
+  (the default WEB_CONCURRENCY of docker/start_server.sh, one per core here; nginx
+  itself runs one worker per core).
 Each uvicorn is otherwise one worker (docker/start_server.sh with WEB_CONCURRENCY=1).
 The share of nginx is computed per round against the nginx run of the same round.
 
@@ -42,6 +43,7 @@ TARGETS = {
     "streaming view through nginx": 0.5,
     "streaming view direct": 0.5,
     "X-Accel-Redirect": 0.9,
+    "X-Accel-Redirect, 2 workers": 0.9,
 }
 
 
@@ -49,9 +51,11 @@ def run(env: BenchEnvironment, *, duration: int = 6, rounds: int = 4) -> dict[st
     stream_app = env.start_app("stream")
     accel_app = env.start_app("accel")
     stream_app_2 = env.start_app("stream", WEB_CONCURRENCY="2")
+    accel_app_2 = env.start_app("accel", WEB_CONCURRENCY="2")
     stream_nginx = env.start_nginx(stream_app)
     accel_nginx = env.start_nginx(accel_app)
     stream_nginx_2 = env.start_nginx(stream_app_2)
+    accel_nginx_2 = env.start_nginx(accel_app_2)
     document = env.big
     # name: (port, path, CPU meters of the processes that do the work)
     cases = {
@@ -71,6 +75,12 @@ def run(env: BenchEnvironment, *, duration: int = 6, rounds: int = 4) -> dict[st
             stream_nginx_2.port,
             document.url,
             env.meters(app=stream_app_2, nginx=stream_nginx_2),
+        ),
+        # docker/start_server.sh's default: one worker per core of this 2-core machine.
+        "X-Accel-Redirect, 2 workers": (
+            accel_nginx_2.port,
+            document.url,
+            env.meters(app=accel_app_2, nginx=accel_nginx_2),
         ),
     }
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in cases}
@@ -92,7 +102,9 @@ def run(env: BenchEnvironment, *, duration: int = 6, rounds: int = 4) -> dict[st
                 runs[name].append(result.as_dict())
     finally:
         for process in (
+            accel_nginx_2,
             stream_nginx_2,
+            accel_app_2,
             accel_nginx,
             stream_nginx,
             stream_app_2,
