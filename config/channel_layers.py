@@ -37,10 +37,17 @@ POLL_SECONDS = 0.1
 
 
 class _Shard(RedisSingleShardConnection):
+    healthy = True
+
+    async def subscribe(self, channel: str) -> None:
+        await super().subscribe(channel)
+        # A subscription went through, so Redis answers: the next failure is news to the
+        # channels added since (the receive loop may not have polled successfully yet).
+        self.healthy = True
+
     async def _do_receiving(self) -> None:
         # The upstream loop, plus the notification: it swallows every error, which is right
         # for the loop and wrong for consumers that then wait for messages that never come.
-        healthy = True
         while True:
             try:
                 if self._pubsub and self._pubsub.subscribed:
@@ -48,16 +55,16 @@ class _Shard(RedisSingleShardConnection):
                         ignore_subscribe_messages=True, timeout=POLL_SECONDS
                     )
                     self._receive_message(message)
-                    healthy = True
+                    self.healthy = True
                 else:
                     await asyncio.sleep(POLL_SECONDS)
             except (asyncio.CancelledError, GeneratorExit):
                 raise
             except Exception as exc:
-                if healthy:
+                if self.healthy:
                     logger.warning("channel layer lost Redis: %s", type(exc).__name__)
                     self._tell_local_channels()
-                healthy = False
+                self.healthy = False
                 await asyncio.sleep(RETRY_SECONDS)
 
     def _tell_local_channels(self) -> None:
@@ -75,6 +82,14 @@ class _LoopLayer(RedisPubSubLoopLayer):
 
 class ResyncingPubSubChannelLayer(RedisPubSubChannelLayer):
     """``RedisPubSubChannelLayer`` whose consumers hear ``layer.lost`` when Redis fails."""
+
+    async def discard_channel(self, channel: str) -> None:
+        """Forget a channel made with ``new_channel`` and unsubscribe it. Upstream only does
+        this when a receive on the channel is cancelled (how a consumer ends); a one-off
+        user such as the readiness probe calls this instead."""
+        layer = self._get_layer()
+        if layer.channels.pop(channel, None) is not None:
+            await layer._get_shard(channel).unsubscribe(channel)
 
     def _get_layer(self) -> RedisPubSubLoopLayer:
         # One loop layer per event loop, as upstream; only the class differs.

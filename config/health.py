@@ -8,7 +8,6 @@ configuration uses and answers 503 naming each failing check.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 from typing import Any
 
@@ -48,14 +47,11 @@ class ChannelLayer(HealthCheck):
 
 
 async def _release(layer: Any, channel: str) -> None:
-    """Drop the probe's channel. The pub/sub layer subscribes a channel when it is created
-    and unsubscribes it only when a receive on it is cancelled (how a consumer ends);
-    without this every readiness probe would leave a subscription behind."""
-    waiting = asyncio.ensure_future(layer.receive(channel))
-    await asyncio.sleep(0)
-    waiting.cancel()
-    with contextlib.suppress(asyncio.CancelledError, Exception):
-        await waiting
+    """Drop the probe's channel. The pub/sub layer keeps a channel subscribed until told
+    (``discard_channel``); list-based layers let unused channels expire on their own."""
+    discard = getattr(layer, "discard_channel", None)
+    if discard is not None:
+        await discard(channel)
 
 
 def _redis_client() -> Any:

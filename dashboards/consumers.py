@@ -62,6 +62,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
     organization_id: int | None = None
     role: str = ""
     accepted = False
+    closing = False
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         """If the channel layer (Redis) fails, close with 1013 "try again later": the
@@ -78,6 +79,22 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 # the server then refuses a second close, which changes nothing here.
                 with contextlib.suppress(RuntimeError, OSError):
                     await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN_LATER})
+
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        # Once a close is sent, the server refuses anything more on this socket (it would
+        # raise, and the consumer would die before its disconnect clean-up runs); events
+        # and a second close can still arrive until the disconnect comes back.
+        if self.closing:
+            return
+        self.closing = True
+        await super().close(code=code, reason=reason)
+
+    async def send(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False
+    ) -> None:
+        if self.closing:
+            return
+        await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Channel-layer messages (``live.*``, ``layer.lost``) go straight to their handler.

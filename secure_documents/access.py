@@ -54,7 +54,8 @@ def grant_download(
     response may turn out not to be a download (a conditional or Range request, answered
     304 or 416) and record it themselves once they know.
     """
-    if not getattr(user, "is_authenticated", False):
+    if not getattr(user, "is_authenticated", False) or "\x00" in filename:
+        # PostgreSQL text cannot hold NUL; no stored name contains one.
         return None
     if not _single_statement_supported():
         return _grant_with_orm(user=user, document_id=document_id, filename=filename, record=record)

@@ -8,6 +8,7 @@ setting ``DATABASE_URL`` and ``REDIS_URL`` moves the same code onto PostgreSQL a
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlparse
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -152,6 +153,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
         "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
     }
+    # Django turns psycopg's prepared statements off (for poolers such as PgBouncer in
+    # transaction mode, which this deployment does not use). Its own cursors bind
+    # client-side and are never prepared either way; the threshold lets the one
+    # statement that binds server-side, the download check, be prepared per connection.
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = env.int(
+        "DATABASE_PREPARE_THRESHOLD", default=5
+    )
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
@@ -167,6 +175,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL", default="")
 # A separate cache instance may evict keys; the broker must not (see docs/deployment.md).
 REDIS_CACHE_URL = env.str("REDIS_CACHE_URL", default=REDIS_URL)
+
+
+def _redis_db(url: str) -> str:
+    return urlparse(url).path.strip("/") or "0"
+
 
 if REDIS_URL:
     CACHES = {
@@ -189,8 +202,20 @@ if REDIS_URL:
             # docs/benchmarks.md) that also tells consumers when Redis goes away.
             "BACKEND": "config.channel_layers.ResyncingPubSubChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
-                "prefix": env.str("CHANNEL_LAYER_PREFIX", default="orgportal"),
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        # A connection that dies without a close is noticed (PING) and
+                        # reported to consumers like any other failure.
+                        "health_check_interval": 15,
+                        "socket_keepalive": True,
+                    }
+                ],
+                # Pub/sub channels are not scoped by Redis database number: the prefix
+                # keeps two deployments sharing one Redis out of each other's groups.
+                "prefix": env.str(
+                    "CHANNEL_LAYER_PREFIX", default=f"orgportal-db{_redis_db(REDIS_URL)}-"
+                ),
             },
         }
     }

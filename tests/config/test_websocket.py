@@ -35,6 +35,9 @@ def test_layer_is_channels_redis_pubsub() -> None:
     layer = get_channel_layer()
     assert type(layer) is ResyncingPubSubChannelLayer
     assert isinstance(layer, RedisPubSubChannelLayer)
+    # Pub/sub ignores Redis database numbers: the default prefix carries it instead.
+    database = settings.REDIS_URL.rsplit("/", 1)[-1]
+    assert settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] == f"orgportal-db{database}-"
 
 
 async def test_authenticated_ping_round_trips_through_the_layer() -> None:

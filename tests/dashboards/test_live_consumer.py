@@ -245,9 +245,20 @@ async def test_layer_lost_closes_with_try_again_later(org_a) -> None:  # type: i
     assert connected
     # What the layer puts into every local channel when its Redis connection fails.
     layer = get_channel_layer()
-    for channel in list(layer._get_layer().channels):
+    channels = list(layer._get_layer().channels)
+    for channel in channels:
         await layer.send(channel, LAYER_LOST)
     assert await _receive_close(communicator) == consumers.CLOSE_TRY_AGAIN_LATER
+    # Events and another notice can still arrive before the disconnect comes back: they
+    # are dropped, not sent on a closed socket (the server would refuse, and the consumer
+    # would die before its clean-up).
+    for channel in channels:
+        await layer.send(channel, {"type": "live.event", "html": "<p>late</p>"})
+        await layer.send(channel, LAYER_LOST)
+    await asyncio.sleep(0.3)
+    assert await communicator.receive_nothing(timeout=0.3)
+    await communicator.send_input({"type": "websocket.disconnect", "code": 1013})
+    await communicator.wait(timeout=5)  # re-raises anything the consumer raised
 
 
 async def test_a_document_event_and_its_figures_travel_in_one_frame(org_a) -> None:  # type: ignore[no-untyped-def]

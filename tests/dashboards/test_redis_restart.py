@@ -74,7 +74,8 @@ def test_clients_reconnect_after_redis_restarts(
         ]
 
         async def broadcast(marker: str) -> None:
-            layer = ResyncingPubSubChannelLayer(hosts=[layer_url], prefix="orgportal")
+            # The server's default prefix for this Redis (database 0).
+            layer = ResyncingPubSubChannelLayer(hosts=[layer_url], prefix="orgportal-db0-")
             await layer.group_send(
                 group,
                 {

@@ -83,6 +83,11 @@ def test_anonymous_gets_404(client, doc_a) -> None:  # type: ignore[no-untyped-d
 def test_wrong_filename_is_404(client, org_a, doc_a) -> None:  # type: ignore[no-untyped-def]
     client.force_login(org_a.users[Role.MEMBER])
     assert client.get(f"/documents/{doc_a.pk}/other.txt").status_code == 404
+    # A NUL byte cannot even be sent to PostgreSQL: still the same 404, never a 500.
+    for name in ("alpha-report.txt%00", "alpha%00-report.txt"):
+        assert client.get(f"/documents/{doc_a.pk}/{name}").status_code == 404
+        ranged = client.get(f"/documents/{doc_a.pk}/{name}", headers={"Range": "bytes=0-1"})
+        assert ranged.status_code == 404
 
 
 def test_rejected_documents_are_never_served(client, org_a, doc_a) -> None:  # type: ignore[no-untyped-def]
