@@ -8,4 +8,6 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from accounts import signals  # noqa: F401  (connects receivers)
+        from accounts import signals  # connects the receivers decorated there
+
+        signals.connect_admin_theme()

@@ -12,3 +12,27 @@ from accounts.models import Profile, User
 def create_profile(sender: type[User], instance: User, created: bool, **kwargs: Any) -> None:
     if created and not kwargs.get("raw"):
         Profile.objects.get_or_create(user=instance)
+
+
+def _admin_theme_saved(
+    sender: Any, instance: Any, created: bool = False, raw: bool = False, **kwargs: Any
+) -> None:
+    """A theme picked in the Wagtail admin (Account, Preferences) becomes the portal's
+    too; the portal's own setting already updates the admin (``profile_set_theme``), so
+    both follow one preference whichever side changes it."""
+    from accounts.models import Theme
+    from accounts.services import profile_set_theme
+
+    if raw or created or instance.theme not in Theme.values:
+        # A new admin profile holds Wagtail's default, not a choice anyone made.
+        return
+    current = Profile.objects.filter(user_id=instance.user_id).values_list("theme", flat=True)
+    if current.first() == instance.theme:
+        return  # also what stops the echo: the service saves the admin profile only on change
+    profile_set_theme(acting_user=instance.user, theme=instance.theme)
+
+
+def connect_admin_theme() -> None:
+    from wagtail.users.models import UserProfile
+
+    post_save.connect(_admin_theme_saved, sender=UserProfile, dispatch_uid="accounts.admin_theme")
