@@ -108,7 +108,7 @@ def _grant_with_orm(
     *, user: Any, document_id: int, filename: str, record: bool
 ) -> DownloadGrant | None:
     """The same check and audit row as the statement below, through the ORM."""
-    from organizations.audit import audit_record
+    from secure_documents.services import document_record_download
 
     document = (
         SecureDocument.objects.filter(
@@ -128,12 +128,7 @@ def _grant_with_orm(
     ):
         return None
     if record:
-        audit_record(
-            action=DOWNLOAD_ACTION,
-            actor=user,
-            organization=document.organization_id,
-            target=document,
-        )
+        document_record_download(user=user, document=document)
     return DownloadGrant(document=document, recorded=record)
 
 

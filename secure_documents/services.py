@@ -26,6 +26,7 @@ from organizations.audit import audit_record
 from organizations.cache import org_cache_key
 from organizations.models import Membership, Organization
 from organizations.roles import Capability, has_capability
+from secure_documents.access import DOWNLOAD_ACTION
 from secure_documents.models import ProcessingStatus, SecureDocument
 from secure_documents.validation import CheckedFile, check_upload
 
@@ -211,7 +212,7 @@ def document_delete(*, acting_user: Any, document: SecureDocument) -> None:
 def document_record_download(*, user: Any, document: SecureDocument, byte_range: str = "") -> None:
     """One INSERT: the organization is passed by id (no extra query per download)."""
     audit_record(
-        action="document.downloaded",
+        action=DOWNLOAD_ACTION,
         actor=user,
         organization=document.organization_id,
         target=document,
