@@ -16,6 +16,7 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from wagtail_modeladmin.helpers import ButtonHelper, PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin
+from wagtail_modeladmin.views import HistoryView
 
 from organizations.models import AuditEvent, FailedTask, Membership, Organization
 
@@ -35,6 +36,14 @@ class OperatorsOnly(PermissionHelper):
 
     def user_can_delete_obj(self, user: Any, obj: Any) -> bool:
         return False
+
+
+class OperatorsOnlyHistoryView(HistoryView):
+    """modeladmin's history view checks no permission of its own: any admin user could
+    read any object's log (an organization's name and its changes) by its id."""
+
+    def check_action_permitted(self, user: Any) -> bool:
+        return self.permission_helper.user_can_list(user)
 
 
 class OrganizationButtons(ButtonHelper):
@@ -69,6 +78,7 @@ class OrganizationAdmin(ModelAdmin):
     menu_order = 900
     add_to_admin_menu = True
     permission_helper_class = OperatorsOnly
+    history_view_class = OperatorsOnlyHistoryView
     button_helper_class = OrganizationButtons
     inspect_view_enabled = True
     list_display = ("name", "slug", "is_active", "members", "documents", "storage")
@@ -123,6 +133,7 @@ class AuditEventAdmin(ModelAdmin):
     menu_order = 901
     add_to_admin_menu = True
     permission_helper_class = OperatorsOnly
+    history_view_class = OperatorsOnlyHistoryView
     inspect_view_enabled = True
     list_display = ("created_at", "organization", "actor", "action", "target_repr", "ip")
     list_filter = ("action", "organization")
@@ -170,6 +181,7 @@ class FailedTaskAdmin(ModelAdmin):
     menu_order = 902
     add_to_admin_menu = True
     permission_helper_class = OperatorsOnly
+    history_view_class = OperatorsOnlyHistoryView
     button_helper_class = FailedTaskButtons
     inspect_view_enabled = True
     list_display = ("failed_at", "task_name", "exception", "organization_id", "retried_at")

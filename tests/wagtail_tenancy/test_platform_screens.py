@@ -78,3 +78,19 @@ def test_organization_roles_cannot_reach_platform_screens(client, org_a, role: s
     ).status_code in (302, 403)
     org_a.organization.refresh_from_db()
     assert org_a.organization.is_active
+
+
+@pytest.mark.parametrize("role", [Role.OWNER, Role.ADMIN, Role.EDITOR])
+def test_object_history_is_for_operators_only(client, org_a, org_b, role: str) -> None:  # type: ignore[no-untyped-def]
+    """modeladmin's history view has no permission check of its own."""
+    event = AuditEvent.objects.filter(organization=org_a.organization).first()
+    urls = [f"{ORGS}history/{org_a.organization.pk}/"]
+    if event is not None:
+        urls.append(f"{AUDIT}history/{event.pk}/")
+    client.force_login(org_b.users[role])
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code in {302, 403, 404}, url
+        assert "Alpha" not in response.content.decode()
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    assert client.get(urls[0]).status_code == 200
