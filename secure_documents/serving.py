@@ -6,6 +6,11 @@ iterator into a list before sending, so a 200 MB file costs 200 MB per download.
 filesystem is read in fixed chunks by an async generator (a file of at most one chunk in a
 single read), or the transfer is handed to nginx (X-Accel-Redirect) or to object storage
 (a presigned URL issued after the check).
+
+A streamed local file also names its path and byte range (``FileStreamingResponse``):
+when the server offers the ASGI zero-copy extension (config/zero_copy.py), the ASGI
+handler (config/asgi.py) has the kernel send the bytes with ``sendfile`` and the chunk
+generator is never started.
 """
 
 from __future__ import annotations
@@ -106,6 +111,29 @@ async def _chunks(name: str, start: int, length: int) -> AsyncIterator[bytes]:
         await asyncio.to_thread(handle.close)
 
 
+@dataclass(frozen=True)
+class FileSlice:
+    path: str
+    offset: int
+    count: int
+
+
+class FileStreamingResponse(StreamingHttpResponse):
+    """A streamed local file that also says which bytes of which file it streams, so a
+    server that can send files itself does so (``file_slice``)."""
+
+    def __init__(self, file_slice: FileSlice | None, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.file_slice = file_slice
+
+
+def _local_path(name: str) -> str | None:
+    try:
+        return secure_storage.path(name)
+    except NotImplementedError:  # object storage: no file on this machine
+        return None
+
+
 def _read(name: str, start: int, length: int) -> bytes:
     with secure_storage.open(name, "rb") as handle:
         if start:
@@ -155,8 +183,12 @@ def build_response(
             _read(document.file.name, start, length), content_type=content_type, status=status
         )
     else:
-        response = StreamingHttpResponse(
-            _chunks(document.file.name, start, length), content_type=content_type, status=status
+        path = _local_path(document.file.name)
+        response = FileStreamingResponse(
+            FileSlice(path, start, length) if path else None,
+            _chunks(document.file.name, start, length),
+            content_type=content_type,
+            status=status,
         )
     response["Content-Length"] = str(length)
     if byte_range is not None:
