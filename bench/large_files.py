@@ -12,6 +12,10 @@ all of them):
   ``X-Accel-Redirect``) -> nginx sends the file;
 - streaming view through nginx: nginx proxying uvicorn in stream mode, as deployed;
 - streaming view direct: uvicorn in stream mode without nginx in front;
+  (both with the deployment's HTTP protocol, which has the kernel send the file:
+  config/zero_copy.py)
+- streaming view direct, without sendfile: ``HTTP_PROTOCOL=httptools``, so the view's
+  256 KiB chunks pass through Python (for reference: any server without the extension);
 - the streaming view through nginx and the X-Accel-Redirect mode with 2 uvicorn workers
   (the default WEB_CONCURRENCY of docker/start_server.sh, one per core here; nginx
   itself runs one worker per core).
@@ -50,6 +54,7 @@ TARGETS = {
 def run(env: BenchEnvironment, *, duration: int = 6, rounds: int = 4) -> dict[str, Any]:
     stream_app = env.start_app("stream")
     accel_app = env.start_app("accel")
+    chunks_app = env.start_app("stream", name="app-stream-chunks", HTTP_PROTOCOL="httptools")
     stream_app_2 = env.start_app("stream", WEB_CONCURRENCY="2")
     accel_app_2 = env.start_app("accel", WEB_CONCURRENCY="2")
     stream_nginx = env.start_nginx(stream_app)
@@ -71,6 +76,11 @@ def run(env: BenchEnvironment, *, duration: int = 6, rounds: int = 4) -> dict[st
             env.meters(app=stream_app, nginx=stream_nginx),
         ),
         "streaming view direct": (stream_app.port, document.url, env.meters(app=stream_app)),
+        "streaming view direct, without sendfile": (
+            chunks_app.port,
+            document.url,
+            env.meters(app=chunks_app),
+        ),
         "streaming view through nginx, 2 workers": (
             stream_nginx_2.port,
             document.url,
@@ -105,6 +115,7 @@ def run(env: BenchEnvironment, *, duration: int = 6, rounds: int = 4) -> dict[st
             accel_nginx_2,
             stream_nginx_2,
             accel_app_2,
+            chunks_app,
             accel_nginx,
             stream_nginx,
             stream_app_2,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from typing import Any
+from typing import Any, BinaryIO
 
 import django
 from django.core.handlers.asgi import ASGIHandler
@@ -21,7 +21,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 django.setup(set_prefix=False)
 
 from config.zero_copy import EXTENSION as ZERO_COPY  # noqa: E402
-from secure_documents.serving import CHUNK_SIZE, FileStreamingResponse  # noqa: E402
+from secure_documents.serving import CHUNK_SIZE, FileSlice, FileStreamingResponse  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -59,16 +59,12 @@ class OrgPortalASGIHandler(ASGIHandler):
         await super().handle(scope, receive, send)
 
     async def send_response(self, response: Any, send: Any) -> None:
-        file_slice = (
-            response.file_slice
-            if isinstance(send, _ZeroCopySend) and isinstance(response, FileStreamingResponse)
-            else None
-        )
+        file_slice = _sendable_slice(response) if isinstance(send, _ZeroCopySend) else None
         if file_slice is None:
             await super().send_response(response, send)
             return
         try:
-            handle = await asyncio.to_thread(open, file_slice.path, "rb")
+            handle = await _open(file_slice.path)
         except OSError as exc:
             # Gone since the check: the chunk reader meets the same error after the
             # headers, as it would without the extension.
@@ -88,6 +84,39 @@ class OrgPortalASGIHandler(ASGIHandler):
             )
         finally:
             handle.close()
+
+
+def _sendable_slice(response: Any) -> FileSlice | None:
+    """The file and byte range to send with the extension, when the response's headers
+    still describe exactly those bytes. A middleware that changed the body (compression,
+    for one) changes them too, and then the response's own content is sent. The content
+    wrappers of such middleware do not run on this path: django-structlog's
+    ``streaming_started``/``streaming_finished`` events are not logged for these transfers
+    (its ``request_finished`` is)."""
+    if not isinstance(response, FileStreamingResponse) or response.file_slice is None:
+        return None
+    file_slice = response.file_slice
+    if response.has_header("Content-Encoding") or response.get("Content-Length") != str(
+        file_slice.count
+    ):
+        return None
+    return file_slice
+
+
+async def _open(path: str) -> BinaryIO:
+    # Opened in a thread (a slow disk must not hold the event loop); if the request is
+    # cancelled meanwhile, the file is closed when the thread is done with it.
+    opening = asyncio.ensure_future(asyncio.to_thread(open, path, "rb"))
+    try:
+        return await asyncio.shield(opening)
+    except asyncio.CancelledError:
+        opening.add_done_callback(_close_result)
+        raise
+
+
+def _close_result(opening: asyncio.Future[BinaryIO]) -> None:
+    if not opening.cancelled() and opening.exception() is None:
+        opening.result().close()
 
 
 def _start_message(response: Any) -> dict[str, Any]:
