@@ -53,6 +53,20 @@ class OrgPortalASGIHandler(ASGIHandler):
 
     chunk_size = CHUNK_SIZE
 
+    def load_middleware(self, is_async: bool = False) -> None:
+        """The whole stack in sync mode, entered once per request.
+
+        Django builds an ASGI handler's stack from the inside out in async mode and adapts
+        at every change: the sync-only organization middlewares, with async-capable ones
+        on either side and an async view getter inside, meant a hop from the worker thread
+        back to the event loop and out again for each ``MiddlewareMixin`` step below
+        them and for the view, five or more thread switches per request. Built as for
+        WSGI (the mode the test client runs it in), a request enters one worker thread,
+        runs every middleware and the (sync) view there, and comes back. An async view
+        still works: Django runs it with ``async_to_sync`` on the event loop."""
+        super().load_middleware(is_async=False)
+        self._middleware_chain = self.adapt_method_mode(True, self._middleware_chain, False)
+
     async def handle(self, scope: Any, receive: Any, send: Any) -> None:
         if ZERO_COPY in (scope.get("extensions") or {}):
             send = _ZeroCopySend(send)
