@@ -44,12 +44,11 @@ def serve(request: HttpRequest, document_id: int, document_filename: str) -> Htt
     as for a document that does not exist — for HEAD, Range and conditional requests too,
     because every branch below runs after the check.
 
-    A sync view on purpose: the middleware stack is synchronous, so Django already runs
-    it in a worker thread, and an async view would be bounced back to the event loop and
-    then out to a thread again for the queries (measured: that hop, not the queries, was
-    most of the difference to a bare authenticated view). Large files still stream from
-    an async iterator (serving.build_response), which Django's ASGI handler drives on the
-    event loop after this returns.
+    A sync view on purpose: the middleware stack runs in sync mode in one worker thread
+    per request (config/asgi.py), so the queries run there without switching threads.
+    A large file is then sent by the server with ``sendfile`` when it offers the ASGI
+    zero-copy extension, or read in chunks by an async iterator that Django's ASGI
+    handler drives on the event loop (serving.build_response).
     """
     try:
         return _serve(request, document_id, document_filename)
