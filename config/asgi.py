@@ -13,6 +13,7 @@ import os
 from typing import Any, BinaryIO
 
 import django
+from asgiref.sync import ThreadSensitiveContext
 from django.core.handlers.asgi import ASGIHandler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
@@ -20,6 +21,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 # Django must be set up before anything imports models (consumers, auth middleware).
 django.setup(set_prefix=False)
 
+from config.request_threads import RequestThreads  # noqa: E402
 from config.zero_copy import EXTENSION as ZERO_COPY  # noqa: E402
 from secure_documents.serving import CHUNK_SIZE, FileSlice, FileStreamingResponse  # noqa: E402
 
@@ -40,8 +42,11 @@ class _ZeroCopySend:
 
 
 class OrgPortalASGIHandler(ASGIHandler):
-    """Django's handler, with two changes for streamed document downloads.
+    """Django's handler, with these changes:
 
+    - The sync part of a request runs on a worker thread reused from earlier requests
+      (config/request_threads.py), not on a new thread per request.
+    - The middleware stack is built in sync mode and entered once (``load_middleware``).
     - A local file streamed by the document view (``FileStreamingResponse``) is sent by
       the server with ``sendfile`` when it offers the zero-copy extension
       (config/zero_copy.py): no byte passes through Python.
@@ -52,6 +57,20 @@ class OrgPortalASGIHandler(ASGIHandler):
     """
 
     chunk_size = CHUNK_SIZE
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.request_threads = RequestThreads()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        executor = self.request_threads.acquire()
+        try:
+            async with ThreadSensitiveContext(executor=executor):
+                await self.handle(scope, receive, send)
+        finally:
+            self.request_threads.release(executor)
 
     def load_middleware(self, is_async: bool = False) -> None:
         """The whole stack in sync mode, entered once per request.

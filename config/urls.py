@@ -17,6 +17,15 @@ from secure_documents import views as document_views
 from secure_documents.admin_views import SecureDocumentCreateView, SecureMultipleAddView
 
 urlpatterns = [
+    # Every document URL (Wagtail builds /documents/<id>/<name>) goes through the
+    # permission-checked, streaming serve view; Wagtail's own serve view is never routed.
+    # First in the list: downloads are the most frequent request, and the resolver tries
+    # patterns in order.
+    path(
+        "documents/<int:document_id>/<str:document_filename>",
+        document_views.serve,
+        name="wagtaildocs_serve",
+    ),
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
     path("metrics", metrics.metrics, name="metrics"),
@@ -50,13 +59,6 @@ urlpatterns = [
     ),
     path("admin/", include(wagtailadmin_urls)),
     path("accounts/", include("allauth.urls")),
-    # Every document URL (Wagtail builds /documents/<id>/<name>) goes through the
-    # permission-checked, streaming serve view; Wagtail's own serve view is never routed.
-    path(
-        "documents/<int:document_id>/<str:document_filename>",
-        document_views.serve,
-        name="wagtaildocs_serve",
-    ),
     path("search/", home_views.search, name="search"),
     path("portal/", organization_views.portal_entry, name="portal"),
     path(

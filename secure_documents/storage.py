@@ -16,7 +16,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import FileSystemStorage, storages
-from django.utils.functional import LazyObject, empty
+from django.utils.functional import LazyObject, cached_property, empty
 
 _SAFE_SEGMENT_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-")
 
@@ -56,9 +56,14 @@ class SecureFileStorage(FileSystemStorage):
             raise SuspiciousFileOperation(f"Document path already exists: {name!r}")
         return name
 
+    @cached_property
+    def real_location(self) -> str:
+        # Resolved once: the root does not move, and each download needs it.
+        return os.path.realpath(self.location)
+
     def path(self, name: str) -> str:
         full = super().path(_checked_name(name))
-        root = os.path.realpath(self.location)
+        root = self.real_location
         if os.path.commonpath([root, os.path.realpath(full)]) != root:
             raise SuspiciousFileOperation(f"Refused document path {name!r}")
         return full

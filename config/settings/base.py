@@ -184,7 +184,8 @@ def _redis_db(url: str) -> str:
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            # django-redis with one client per process (config/cache.py).
+            "BACKEND": "config.cache.SharedClientRedisCache",
             "LOCATION": REDIS_CACHE_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="orgportal"),
             "OPTIONS": {

@@ -31,7 +31,7 @@ def _settings_for(url: str) -> dict[str, object]:
         "REDIS_URL": url,
         "CACHES": {
             "default": {
-                "BACKEND": "django_redis.cache.RedisCache",
+                "BACKEND": "config.cache.SharedClientRedisCache",
                 "LOCATION": url,
                 "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
             }

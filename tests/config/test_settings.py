@@ -74,7 +74,7 @@ def test_service_mode_uses_postgres_pool_and_redis_everywhere() -> None:
     found = _probe({"DJANGO_SETTINGS_MODULE": "config.settings.production", **PRODUCTION_ENV})
     assert found == {
         "engine": "django.db.backends.postgresql",
-        "cache": "django_redis.cache.RedisCache",
+        "cache": "config.cache.SharedClientRedisCache",
         "session": "django.contrib.sessions.backends.cached_db",
         "layer": "config.channel_layers.ResyncingPubSubChannelLayer",
         "eager": False,

@@ -1,0 +1,175 @@
+"""The ASGI handler runs each request's sync part on a worker thread borrowed for that
+request (config/request_threads.py): reused afterwards, never shared by two requests at
+once, and still usable after a request was abandoned mid-view."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.urls import path
+
+from config.asgi import OrgPortalASGIHandler
+from config.request_threads import RequestThreads
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# What the views below saw, for the test to read.
+seen: list[dict[str, Any]] = []
+gate = threading.Event()
+barrier = threading.Barrier(2, timeout=10)
+
+
+def where(request: HttpRequest) -> HttpResponse:
+    seen.append(
+        {
+            "thread": threading.current_thread().name,
+            "db_open_at_start": connection.connection is not None,
+        }
+    )
+    with connection.cursor() as cursor:  # the request uses the database, as most do
+        cursor.execute("SELECT 1")
+    return HttpResponse(threading.current_thread().name)
+
+
+def together(request: HttpRequest) -> HttpResponse:
+    # Returns only when two requests are inside this view at the same time.
+    barrier.wait()
+    return HttpResponse(threading.current_thread().name)
+
+
+def slow(request: HttpRequest) -> HttpResponse:
+    seen.append({"thread": threading.current_thread().name, "slow": "started"})
+    gate.wait(10)
+    seen.append({"thread": threading.current_thread().name, "slow": "finished"})
+    return HttpResponse("late")
+
+
+urlpatterns = [
+    path("threads/where/", where),
+    path("threads/together/", together),
+    path("threads/slow/", slow),
+]
+
+
+@pytest.fixture
+def handler(settings: Any) -> OrgPortalASGIHandler:
+    settings.ROOT_URLCONF = __name__
+    seen.clear()
+    gate.clear()
+    barrier.reset()
+    return OrgPortalASGIHandler()
+
+
+def _scope(url: str) -> dict[str, Any]:
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": url,
+        "raw_path": url.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver")],
+        "client": ("127.0.0.1", 40000),
+        "server": ("testserver", 80),
+        "extensions": {},
+    }
+
+
+async def _request(
+    handler: OrgPortalASGIHandler, url: str, disconnect: asyncio.Event | None = None
+) -> tuple[int | None, bytes]:
+    sent: list[dict[str, Any]] = []
+    requested = False
+    disconnect = disconnect or asyncio.Event()
+
+    async def receive() -> dict[str, Any]:
+        nonlocal requested
+        if not requested:
+            requested = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await disconnect.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await handler(_scope(url), receive, send)
+    status = next((m["status"] for m in sent if m["type"] == "http.response.start"), None)
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return status, body
+
+
+async def test_requests_one_after_another_reuse_one_thread(
+    handler: OrgPortalASGIHandler,
+) -> None:
+    answers = [await _request(handler, "/threads/where/") for _ in range(3)]
+    assert [status for status, _ in answers] == [200, 200, 200]
+    names = {body for _, body in answers}
+    assert len(names) == 1
+    assert names != {threading.current_thread().name.encode()}  # not the event loop's
+    # Django closed the database connection at the end of each request (back to the pool):
+    # the next request on the same thread starts without one.
+    assert [entry["db_open_at_start"] for entry in seen] == [False, False, False]
+    assert handler.request_threads.idle == 1
+
+
+async def test_requests_at_the_same_time_get_threads_of_their_own(
+    handler: OrgPortalASGIHandler,
+) -> None:
+    # Each view waits for the other: on one shared thread this would never return.
+    answers = await asyncio.wait_for(
+        asyncio.gather(
+            _request(handler, "/threads/together/"), _request(handler, "/threads/together/")
+        ),
+        timeout=15,
+    )
+    assert [status for status, _ in answers] == [200, 200]
+    assert answers[0][1] != answers[1][1]
+    assert handler.request_threads.idle == 2
+
+
+async def test_an_abandoned_request_keeps_its_thread_until_its_view_returns(
+    handler: OrgPortalASGIHandler,
+) -> None:
+    hang_up = asyncio.Event()
+    first = asyncio.create_task(_request(handler, "/threads/slow/", hang_up))
+    for _ in range(500):  # until the view runs
+        if seen:
+            break
+        await asyncio.sleep(0.01)
+    hang_up.set()  # the client goes away while the view is still running
+    await asyncio.sleep(0.3)
+    # The handler waits for the view (a thread cannot be interrupted), so the thread is
+    # not lent to anyone else meanwhile.
+    assert not first.done()
+    assert handler.request_threads.idle == 0
+    gate.set()
+    status, _ = await asyncio.wait_for(first, timeout=10)
+    assert status is None  # nothing was sent to a client that left
+    assert [entry.get("slow") for entry in seen] == ["started", "finished"]
+    # Then the thread serves the next request as usual.
+    status, body = await asyncio.wait_for(_request(handler, "/threads/where/"), timeout=10)
+    assert status == 200
+    assert body.decode() == seen[0]["thread"]
+
+
+def test_idle_threads_beyond_the_limit_are_let_go() -> None:
+    threads = RequestThreads(keep_idle=1)
+    first, second = threads.acquire(), threads.acquire()
+    assert first is not second
+    first.submit(lambda: None).result()
+    second.submit(lambda: None).result()
+    threads.release(first)
+    threads.release(second)  # over the limit: shut down
+    assert threads.idle == 1
+    assert threads.acquire() is first
+    with pytest.raises(RuntimeError):
+        second.submit(lambda: None)
