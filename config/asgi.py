@@ -69,8 +69,14 @@ class OrgPortalASGIHandler(ASGIHandler):
         try:
             async with ThreadSensitiveContext(executor=executor):
                 await self.handle(scope, receive, send)
-        finally:
-            self.request_threads.release(executor)
+        except BaseException:
+            # The request did not end normally (an error while sending, or this task
+            # cancelled): its view may still be running and ``request_finished`` may not
+            # have run. The thread is not lent again; once its queued work is done it
+            # returns its database connection to the pool and ends.
+            self.request_threads.discard(executor)
+            raise
+        self.request_threads.release(executor)
 
     def load_middleware(self, is_async: bool = False) -> None:
         """The whole stack in sync mode, entered once per request.

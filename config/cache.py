@@ -28,10 +28,16 @@ class SharedClientRedisCache(RedisCache):
         if self._client is None:
             # Same LOCATION and options, same client: the key is the configuration
             # itself, so a changed setting (tests' override_settings) gets its own.
-            key = repr((self._server, sorted(self._params.items())))
+            key = repr((type(self), self._server, sorted(self._params.items())))
             with self._clients_lock:
                 client = self._clients.get(key)
                 if client is None:
                     client = self._clients[key] = self._client_cls(self._server, self._params, self)
             self._client = client
         return self._client
+
+    def close(self, **kwargs: Any) -> None:
+        # Django closes caches at the end of every request. django-redis only disconnects
+        # there when CLOSE_CONNECTION is set, which would tear down the client that other
+        # requests are using: a shared client stays open (its sockets are pooled).
+        return None

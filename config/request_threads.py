@@ -9,10 +9,15 @@ it back when it is done, as a WSGI server's thread pool does; asgiref supports t
 
 What one request needs stays as before: all of its thread-sensitive calls (middleware,
 view, ``request_finished`` receivers) run on one thread, one at a time. A thread is
-shared only over time, never by two requests at once, and Django closes database
-connections at the end of every request (they go back to psycopg's pool), so nothing of
-one request's state is left for the next but Django's thread-local connection objects,
-which is what they are for.
+lent again only after a request that ended normally, when Django has closed its database
+connections (they go back to psycopg's pool); the thread of a request that failed or was
+cancelled from outside is let go instead. So a thread is never shared by two requests at
+once, and nothing of one request is left for the next but Django's thread-local
+connection objects, which is what they are for.
+
+With an executor of its own, asgiref refuses (``RuntimeError``) a thread-sensitive call
+from a task that outlives its request, where it used to start another thread: work that
+must outlive a request belongs in Celery.
 """
 
 from __future__ import annotations
@@ -21,11 +26,19 @@ import itertools
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
+from django.db import connections
+
 # Idle threads kept for the next requests. More are started while more requests run at
 # once; beyond this many, a finished request's thread is let go.
 KEEP_IDLE = 32
 
 _names = itertools.count(1)
+
+
+def close_thread_connections() -> None:
+    # Django's database connections are per thread: this closes the calling thread's
+    # (a pooled connection goes back to psycopg's pool).
+    connections.close_all()
 
 
 class RequestThreads:
@@ -46,13 +59,25 @@ class RequestThreads:
             )
 
     def release(self, executor: ThreadPoolExecutor) -> None:
-        # Called when the request's handler returns. A request abandoned by its client
-        # gets here only after its view returned too: asgiref's sync_to_async waits for
-        # the thread when the awaiting task is cancelled. So a lent thread is idle.
+        """Back to the pool after a request that ended normally. A request abandoned by
+        its client gets here only once its view has returned: Django's handler then sends
+        ``request_finished``, whose receivers (closing the database connection) queue on
+        this same one-thread executor behind the view, and waits for them."""
         if len(self._idle) < self.keep_idle:
             self._idle.append(executor)
         else:
             executor.shutdown(wait=False)
+
+    def discard(self, executor: ThreadPoolExecutor) -> None:
+        """Let go of the thread of a request that did not end normally: it may still be
+        running that request's code, and it may hold a pooled database connection that
+        ``request_finished`` did not close. Its last job closes it."""
+        executor.submit(close_thread_connections)
+        executor.shutdown(wait=False)
+
+    def shutdown(self) -> None:
+        while self._idle:
+            self._idle.pop().shutdown(wait=False)
 
     @property
     def idle(self) -> int:

@@ -65,3 +65,28 @@ def test_another_configuration_gets_its_own_client(settings: Any) -> None:
     assert caches["b"].get(key) is None  # the prefix of each configuration still applies
     assert caches["a"].get(key) == "from a"
     caches["a"].delete(key)
+
+
+def test_the_shared_client_serves_many_threads_at_once(settings: Any) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    _redis_url(settings)
+    prefix = f"threads-{uuid.uuid4()}"
+
+    def round_trip(number: int) -> tuple[int, Any]:
+        def work() -> tuple[int, Any]:
+            cache = caches["default"]
+            key = f"{prefix}-{number}"
+            for attempt in range(20):
+                cache.set(key, (number, attempt), 30)
+                assert cache.get(key) == (number, attempt)
+            cache.delete(key)
+            cache.close()  # as at the end of a request: the shared client stays usable
+            return number, cache.client
+
+        return _in_new_context(work)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(round_trip, range(32)))
+    assert [number for number, _ in results] == list(range(32))
+    assert len({id(client) for _, client in results}) == 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -57,12 +58,15 @@ urlpatterns = [
 
 
 @pytest.fixture
-def handler(settings: Any) -> OrgPortalASGIHandler:
+def handler(settings: Any) -> Iterator[OrgPortalASGIHandler]:
     settings.ROOT_URLCONF = __name__
     seen.clear()
     gate.clear()
     barrier.reset()
-    return OrgPortalASGIHandler()
+    handler = OrgPortalASGIHandler()
+    yield handler
+    gate.set()  # nothing stays blocked in a view
+    handler.request_threads.shutdown()
 
 
 def _scope(url: str) -> dict[str, Any]:
@@ -159,6 +163,56 @@ async def test_an_abandoned_request_keeps_its_thread_until_its_view_returns(
     status, body = await asyncio.wait_for(_request(handler, "/threads/where/"), timeout=10)
     assert status == 200
     assert body.decode() == seen[0]["thread"]
+
+
+def slow_with_database(request: HttpRequest) -> HttpResponse:
+    with connection.cursor() as cursor:  # holds a pooled connection from here on
+        cursor.execute("SELECT 1")
+    seen.append({"thread": threading.current_thread().name, "slow": "started"})
+    gate.wait(10)
+    seen.append({"thread": threading.current_thread().name, "slow": "finished"})
+    return HttpResponse("late")
+
+
+urlpatterns.append(path("threads/slow-db/", slow_with_database))
+
+
+async def test_a_request_cancelled_from_outside_does_not_lend_its_thread_again(
+    handler: OrgPortalASGIHandler,
+) -> None:
+    # The server cancelling the whole request (shutdown, a timeout around the app): the
+    # view is still running and request_finished never ran, so the thread must not be
+    # lent to the next request, and its database connection must still be given back.
+    checked_out_before = _checked_out()
+    request = asyncio.create_task(_request(handler, "/threads/slow-db/"))
+    for _ in range(500):
+        if seen:
+            break
+        await asyncio.sleep(0.01)
+    request.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await request
+    assert handler.request_threads.idle == 0
+    # Another request meanwhile gets another thread and is not held up.
+    status, body = await asyncio.wait_for(_request(handler, "/threads/where/"), timeout=10)
+    assert status == 200
+    assert body.decode() != seen[0]["thread"]
+    gate.set()
+    for _ in range(500):  # the abandoned view ends, then its thread closes its connection
+        if not any(thread.name == seen[0]["thread"] for thread in threading.enumerate()):
+            break
+        await asyncio.sleep(0.01)
+    assert not any(thread.name == seen[0]["thread"] for thread in threading.enumerate())
+    assert [entry.get("slow") for entry in seen if "slow" in entry] == ["started", "finished"]
+    assert _checked_out() == checked_out_before  # its connection is back in the pool
+
+
+def _checked_out() -> int:
+    # Connections of psycopg's pool (shared by all threads of this process) in use now.
+    pool = connection.pool
+    assert pool is not None, "the test settings use PostgreSQL with psycopg's pool"
+    stats = pool.get_stats()
+    return int(stats["pool_size"] - stats["pool_available"])
 
 
 def test_idle_threads_beyond_the_limit_are_let_go() -> None:
