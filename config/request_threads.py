@@ -35,12 +35,6 @@ KEEP_IDLE = 32
 _names = itertools.count(1)
 
 
-def close_thread_connections() -> None:
-    # Django's database connections are per thread: this closes the calling thread's
-    # (a pooled connection goes back to psycopg's pool).
-    connections.close_all()
-
-
 class RequestThreads:
     """Single-thread executors lent to one request at a time. Used from the event loop's
     thread only (no lock needed)."""
@@ -72,7 +66,8 @@ class RequestThreads:
         """Let go of the thread of a request that did not end normally: it may still be
         running that request's code, and it may hold a pooled database connection that
         ``request_finished`` did not close. Its last job closes it."""
-        executor.submit(close_thread_connections)
+        # Connections are per thread: run there, this closes that thread's (back to the pool).
+        executor.submit(connections.close_all)
         executor.shutdown(wait=False)
 
     def shutdown(self) -> None:

@@ -334,3 +334,27 @@ def uvicorn_server(
         finally:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=15)
+
+
+def asgi_http_scope(
+    path: str,
+    headers: list[tuple[bytes, bytes]] | None = None,
+    extensions: dict | None = None,  # type: ignore[type-arg]
+) -> dict:  # type: ignore[type-arg]
+    """An ASGI scope for a GET of ``path`` to testserver, for tests that call the ASGI
+    handler directly (no server in between)."""
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver"), *(headers or [])],
+        "client": ("127.0.0.1", 40000),
+        "server": ("testserver", 80),
+        "extensions": extensions or {},
+    }

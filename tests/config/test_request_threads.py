@@ -16,6 +16,7 @@ from django.urls import path
 
 from config.asgi import OrgPortalASGIHandler
 from config.request_threads import RequestThreads
+from tests.conftest import asgi_http_scope
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -69,24 +70,6 @@ def handler(settings: Any) -> Iterator[OrgPortalASGIHandler]:
     handler.request_threads.shutdown()
 
 
-def _scope(url: str) -> dict[str, Any]:
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": url,
-        "raw_path": url.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"testserver")],
-        "client": ("127.0.0.1", 40000),
-        "server": ("testserver", 80),
-        "extensions": {},
-    }
-
-
 async def _request(
     handler: OrgPortalASGIHandler, url: str, disconnect: asyncio.Event | None = None
 ) -> tuple[int | None, bytes]:
@@ -105,7 +88,7 @@ async def _request(
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    await handler(_scope(url), receive, send)
+    await handler(asgi_http_scope(url), receive, send)
     status = next((m["status"] for m in sent if m["type"] == "http.response.start"), None)
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return status, body

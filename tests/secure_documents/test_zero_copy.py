@@ -20,7 +20,7 @@ from organizations.roles import Role
 from secure_documents.models import SecureDocument
 from secure_documents.serving import CHUNK_SIZE
 from secure_documents.storage import secure_storage
-from tests.conftest import uvicorn_server
+from tests.conftest import asgi_http_scope, uvicorn_server
 from tests.secure_documents.conftest import make_document
 from tests.tenants import Tenant
 
@@ -215,22 +215,12 @@ def _run_handler(url: str, cookie: str, *, zero_copy: bool, **headers: str) -> l
 
     from config.asgi import django_asgi_app
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": url,
-        "raw_path": url.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"testserver"), (b"cookie", cookie.encode())]
+    scope = asgi_http_scope(
+        url,
+        [(b"cookie", cookie.encode())]
         + [(name.lower().encode(), value.encode()) for name, value in headers.items()],
-        "client": ("127.0.0.1", 40000),
-        "server": ("testserver", 80),
-        "extensions": {ZERO_COPY: {}} if zero_copy else {},
-    }
+        {ZERO_COPY: {}} if zero_copy else {},
+    )
     sent: list[dict] = []  # type: ignore[type-arg]
 
     async def run() -> None:
