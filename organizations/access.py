@@ -10,6 +10,16 @@ from django.http import Http404
 from organizations.models import Invitation, Membership, Organization
 from organizations.roles import Capability, has_capability
 
+# The authenticator kinds that count as two-factor authentication for an organization
+# that requires it (recovery codes alone do not).
+MFA_AUTHENTICATOR_TYPES = ("totp", "webauthn")
+
+
+def has_mfa(user: Any) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type__in=MFA_AUTHENTICATOR_TYPES).exists()
+
 
 def access_membership_for_slug(user: Any, slug: str) -> Membership:
     """The user's membership of the organization with ``slug``, else 404."""

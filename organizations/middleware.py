@@ -10,7 +10,6 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable
-from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -19,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 
+from organizations.access import has_mfa
 from organizations.context import RequestFacts, organization_context, request_context
 from organizations.models import Membership
 
@@ -124,7 +124,7 @@ class OrganizationSecurityMiddleware:
                 {"suspended_organization": organization},
                 status=403,
             )
-        if organization.require_mfa and not _has_mfa(request.user):
+        if organization.require_mfa and not has_mfa(request.user):
             messages.warning(
                 request,
                 f"{organization.name} requires two-factor authentication. Set it up to continue.",
@@ -132,11 +132,3 @@ class OrganizationSecurityMiddleware:
             target = reverse("mfa_activate_totp")
             return HttpResponseRedirect(f"{target}?next={request.get_full_path()}")
         return self.get_response(request)
-
-
-def _has_mfa(user: Any) -> bool:
-    from allauth.mfa.models import Authenticator
-
-    return Authenticator.objects.filter(
-        user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
-    ).exists()

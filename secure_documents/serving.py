@@ -16,6 +16,7 @@ generator is never started.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.http import (
+    Http404,
     HttpResponse,
     HttpResponseNotModified,
     HttpResponseRedirect,
@@ -31,6 +33,8 @@ from django.http import (
 
 from secure_documents.models import ProcessingStatus, SecureDocument
 from secure_documents.storage import content_disposition, secure_storage
+
+logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 256 * 1024
 INLINE_TYPES = frozenset({"application/pdf"})
@@ -134,13 +138,6 @@ def _local_path(name: str) -> str | None:
         return None
 
 
-def _read(name: str, start: int, length: int) -> bytes:
-    with secure_storage.open(name, "rb") as handle:
-        if start:
-            handle.seek(start)
-        return handle.read(length)
-
-
 def not_modified(document: SecureDocument) -> HttpResponse:
     return security_headers(HttpResponseNotModified(), document)
 
@@ -179,9 +176,13 @@ def build_response(
     elif length <= CHUNK_SIZE:
         # One chunk's worth: read it here (the view runs in a worker thread) and send a
         # plain response, skipping the async iterator's thread hops per open/read/close.
-        response = HttpResponse(
-            _read(document.file.name, start, length), content_type=content_type, status=status
-        )
+        try:
+            body = secure_storage.read_bytes(document.file.name, start, length)
+        except FileNotFoundError:
+            # A row whose file is gone (the sweep reports these): nothing to send.
+            logger.warning("document file missing", extra={"document_id": document.pk})
+            raise Http404 from None
+        response = HttpResponse(body, content_type=content_type, status=status)
     else:
         path = _local_path(document.file.name)
         response = FileStreamingResponse(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -18,7 +19,11 @@ from organizations.access import require_capability
 from organizations.decorators import org_view
 from organizations.roles import Capability
 from secure_documents import services
-from secure_documents.access import access_document, grant_download
+from secure_documents.access import (
+    access_document,
+    grant_download,
+    organization_requiring_mfa,
+)
 from secure_documents.selectors import library_queryset
 from secure_documents.serving import (
     RangeNotSatisfiable,
@@ -68,7 +73,17 @@ def _serve(request: HttpRequest, document_id: int, document_filename: str) -> Ht
         user=user, document_id=document_id, filename=document_filename, record=not conditional
     )
     if grant is None:
-        raise Http404
+        organization = organization_requiring_mfa(user=user, document_id=document_id)
+        if organization is None:
+            raise Http404
+        # A member held back only by the organization's two-factor requirement: the
+        # same answer as its portal pages give (OrganizationSecurityMiddleware).
+        messages.warning(
+            request,
+            f"{organization.name} requires two-factor authentication. Set it up to continue.",
+        )
+        target = reverse("mfa_activate_totp")
+        return HttpResponseRedirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
     document = grant.document
     if grant.recorded:
         return build_response(document, byte_range=None, head=request.method == "HEAD")

@@ -43,12 +43,20 @@ ranged = client.get(document.url, headers={"Range": "bytes=0-7"})
 wrong_name = client.get(f"/documents/{document.pk}/other.txt")
 client.force_login(outsider)
 foreign = client.get(document.url)
+from allauth.mfa.models import Authenticator
+from organizations.models import Organization
+Organization.objects.filter(pk=organization.pk).update(require_mfa=True)
+client.force_login(viewer)
+without_mfa = client.get(document.url)
+Authenticator.objects.create(user=viewer, type="totp", data={"secret": "x"})
+with_mfa = client.get(document.url)
 print(json.dumps({
     "plain": [plain.status_code, b"".join(plain.streaming_content).decode()
               if plain.streaming else plain.content.decode()],
     "ranged": ranged.status_code,
     "wrong_name": wrong_name.status_code,
     "foreign": foreign.status_code,
+    "mfa": [without_mfa.status_code, with_mfa.status_code],
     "audited": list(AuditEvent.objects.filter(action="document.downloaded")
                     .order_by("pk").values_list("actor__email", "details")),
 }))
@@ -82,7 +90,9 @@ def test_downloads_work_on_the_embedded_sqlite_default(tmp_path: Path) -> None:
     assert found["ranged"] == 206
     assert found["wrong_name"] == 404
     assert found["foreign"] == 404
+    assert found["mfa"] == [302, 200]  # the organization's two-factor requirement
     assert found["audited"] == [
         ["viewer@example.com", {}],
         ["viewer@example.com", {"range": "0-7"}],
+        ["viewer@example.com", {}],
     ]

@@ -81,6 +81,23 @@ def test_upload_to_private_bucket_and_redirect_to_short_presigned_url(
     assert fetched.headers["content-disposition"].startswith("attachment")
 
 
+def test_stream_mode_reads_small_files_from_the_bucket(s3: str, client, org_a, settings) -> None:  # type: ignore[no-untyped-def]
+    content = b"0123456789" * 10
+    document = document_create(
+        acting_user=org_a.users[Role.EDITOR],
+        organization=org_a.organization,
+        uploaded_file=SimpleUploadedFile("object.txt", content),
+    )
+    settings.DOCUMENT_SERVE_MODE = "stream"
+    client.force_login(org_a.users[Role.MEMBER])
+    response = client.get(document.url)
+    assert response.status_code == 200
+    assert response.content == content
+    partial = client.get(document.url, headers={"Range": "bytes=5-14"})
+    assert partial.status_code == 206
+    assert partial.content == content[5:15]
+
+
 def test_non_members_get_404_not_a_presigned_url(s3: str, client, org_a, org_b) -> None:  # type: ignore[no-untyped-def]
     document = document_create(
         acting_user=org_a.users[Role.EDITOR],

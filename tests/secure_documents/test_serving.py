@@ -240,3 +240,42 @@ def test_accel_mode_hands_the_transfer_to_nginx(client, org_a, doc_a, settings) 
     other = client.get(f"/documents/{doc_a.pk + 99}/x.txt")
     assert other.status_code == 404
     assert "X-Accel-Redirect" not in other
+
+
+def test_a_document_whose_file_is_gone_is_404_not_500(client, org_a, doc_a) -> None:  # type: ignore[no-untyped-def]
+    doc_a.file.storage.delete(doc_a.file.name)
+    client.force_login(org_a.users[Role.MEMBER])
+    for headers in ({}, {"Range": "bytes=0-9"}):
+        response = client.get(doc_a.url, headers=headers)
+        assert response.status_code == 404
+
+
+def test_an_organization_requiring_mfa_serves_only_members_who_set_it_up(  # type: ignore[no-untyped-def]
+    client, org_a, org_b, doc_a
+) -> None:
+    from allauth.mfa.models import Authenticator
+
+    Organization.objects.filter(pk=org_a.organization.pk).update(require_mfa=True)
+    member = org_a.users[Role.MEMBER]
+    client.force_login(member)
+    for method, headers in (("get", {}), ("get", {"Range": "bytes=0-9"}), ("head", {})):
+        response = getattr(client, method)(doc_a.url, headers=headers)
+        assert response.status_code == 302, (method, headers)
+        assert response["Location"].startswith("/accounts/2fa/totp/activate")
+        assert "next=%2Fdocuments%2F" in response["Location"]
+        assert MARKER_A.encode() not in read_body(response)
+    # Recovery codes alone are not a second factor.
+    Authenticator.objects.create(user=member, type=Authenticator.Type.RECOVERY_CODES, data={})
+    assert client.get(doc_a.url).status_code == 302
+    assert not AuditEvent.objects.filter(action="document.downloaded").exists()
+    Authenticator.objects.create(user=member, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    response = client.get(doc_a.url)
+    assert response.status_code == 200
+    assert read_body(response) == BODY
+    # Nobody outside the organization learns of the requirement: still the plain 404.
+    client.force_login(org_b.users[Role.OWNER])
+    assert client.get(doc_a.url).status_code == 404
+    # Nor a member below the document's role.
+    SecureDocument.objects.filter(pk=doc_a.pk).update(min_role=Role.ADMIN)
+    client.force_login(org_a.users[Role.VIEWER])
+    assert client.get(doc_a.url).status_code == 404
