@@ -96,8 +96,14 @@ def run(env: BenchEnvironment, *, duration: int = 5, rounds: int = 4) -> dict[st
     try:
         for port, path, _ in cases.values():
             harness.check_download(port, path, env.cookie, small.size)
-        for _ in range(rounds):
-            for name, (port, path, meters) in cases.items():
+        for number in range(rounds):
+            # The floor views and the download swap places every other round, so that a
+            # machine getting slower or faster during a round does not always favour the
+            # one measured first.
+            order = list(cases.items())
+            if number % 2:
+                order[:3] = order[:3][::-1]
+            for name, (port, path, meters) in order:
                 result = harness.wrk(
                     f"http://127.0.0.1:{port}{path}",
                     connections=CONCURRENCY,
@@ -112,12 +118,25 @@ def run(env: BenchEnvironment, *, duration: int = 5, rounds: int = 4) -> dict[st
         for process in (accel_nginx, accel_app, app):
             env.stop(process)
     server = _server_queries(env, duration=max(3, duration))
-    # The floor of each round is the faster of the two floor views in that round.
-    runs["floor"] = [
+    # The floor is the faster KIND of minimal view on this server (by its median over the
+    # rounds), paired round by round with the download. Taking the faster of the two
+    # views in each round instead (as runs before Y did) picks up whichever had the
+    # luckier five seconds, which biases the floor upwards by the machine's noise; both
+    # figures are reported.
+    floor_kind = max(
+        ("floor: async view", "floor: sync view"),
+        key=lambda name: statistics.median(r["requests_per_s"] for r in runs[name]),
+    )
+    runs["floor"] = runs[floor_kind]
+    runs["per-round faster floor"] = [
         max(a, s, key=lambda r: r["requests_per_s"])
         for a, s in zip(runs["floor: async view"], runs["floor: sync view"], strict=True)
     ]
     ratios = harness.paired_ratios(runs, "floor", "requests_per_s")
+    ratio_max_floor = harness.paired_ratios(runs, "per-round faster floor", "requests_per_s")[
+        "download: stream mode"
+    ]["median"]
+    del runs["per-round faster floor"]
     ratios_nginx = harness.paired_ratios(runs, "floor: async view via nginx", "requests_per_s")
     del runs["floor"]
     summary = {
@@ -151,6 +170,8 @@ def run(env: BenchEnvironment, *, duration: int = 5, rounds: int = 4) -> dict[st
         "summary": summary,
         "runs": runs,
         "ratio": ratio,
+        "floor_kind": floor_kind,
+        "ratio_against_per_round_faster_floor": ratio_max_floor,
         "accel_ratio_via_nginx": summary["download: accel mode via nginx"]["of_floor"],
         "target_ratio": TARGET_RATIO,
         "ratio_target_met": ratio >= TARGET_RATIO,
@@ -168,8 +189,8 @@ def report(result: dict[str, Any]) -> None:
         f"{result['concurrency']}, {result['rounds']} rounds x {result['duration_s']} s =="
     )
     print(
-        "req/s: median over rounds; 'of floor': per round against the faster floor view of "
-        "the same round (via nginx: against the floor via nginx), median"
+        "req/s: median over rounds; 'of floor': per round against the same round's floor, "
+        f"the {result['floor_kind']} (via nginx: against the floor via nginx), median"
     )
     print(f"{'case':42} {'req/s':>6} {'rounds':>20} {'p50 ms':>7} {'p99 ms':>7} {'of floor':>9}")
     for name, values in result["summary"].items():
@@ -186,8 +207,12 @@ def report(result: dict[str, Any]) -> None:
         print(f"  {name:42} total {sum(cpu.values()):5.2f} ({parts})")
     verdict = "MET" if result["ratio_target_met"] else "NOT MET"
     print(
-        f"download / floor: {result['ratio']:.0%}; "
+        f"download / floor ({result['floor_kind']}): {result['ratio']:.0%}; "
         f"target >= {result['target_ratio']:.0%} -> {verdict}"
+    )
+    print(
+        "  (against the faster of the two floor views in each round: "
+        f"{result['ratio_against_per_round_faster_floor']:.0%})"
     )
     print("queries per request (in-process, CaptureQueriesContext):")
     for url, values in result["queries_in_process"].items():

@@ -11,6 +11,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Exists, Q
 from django.http import Http404
 
+from accounts.session import SessionClaim, session_hash_pads
 from organizations.access import MFA_AUTHENTICATOR_TYPES
 from organizations.context import current_request
 from organizations.models import Organization
@@ -65,19 +66,64 @@ def grant_download(
     if conn.vendor != "postgresql":
         # The embedded SQLite default (`make run`) has no data-modifying CTEs.
         return _grant_with_orm(user=user, document_id=document_id, filename=filename, record=record)
-    facts = current_request.get()
-    # In the order of the placeholders in _grant_sql().
-    params = (
-        user.pk,
-        document_id,
-        filename,
-        filename,
-        user.pk,
-        facts.ip,
-        facts.request_id or "",
-        record,
+    return _grant_in_one_statement(
+        conn,
+        verify_session=False,
+        values={"user_id": user.pk},
+        document_id=document_id,
+        filename=filename,
+        record=record,
     )
-    row = _fetch_prepared(conn, _grant_sql(), params)
+
+
+def grant_download_for_session(
+    *, claim: SessionClaim, document_id: int, filename: str, record: bool
+) -> DownloadGrant | None:
+    """``grant_download`` for the user a session names, before anything loaded that user:
+    the session is verified in the same statement (accounts/session.py), so a download
+    costs one round trip to PostgreSQL, not two. None also when this statement cannot
+    tell (SQLite, a session that does not verify with the current key): the
+    caller then loads ``request.user`` and calls ``grant_download``."""
+    if "\x00" in filename:
+        return None
+    conn = connections[DEFAULT_DB_ALIAS]
+    if conn.vendor != "postgresql":
+        return None
+    inner, outer = session_hash_pads()
+    return _grant_in_one_statement(
+        conn,
+        verify_session=True,
+        values={
+            "user_id": claim.user_id,
+            "hmac_inner": inner,
+            "hmac_outer": outer,
+            "session_hash": claim.session_hash,
+        },
+        document_id=document_id,
+        filename=filename,
+        record=record,
+    )
+
+
+def _grant_in_one_statement(
+    conn: Any,
+    *,
+    verify_session: bool,
+    values: dict[str, Any],
+    document_id: int,
+    filename: str,
+    record: bool,
+) -> DownloadGrant | None:
+    sql, order = _grant_statement(verify_session)
+    facts = current_request.get()
+    values.update(
+        document_id=document_id,
+        filename=filename,
+        ip=facts.ip,
+        request_id=facts.request_id or "",
+        record=record,
+    )
+    row = _fetch_prepared(conn, sql, tuple(values[name] for name in order))
     if row is None:
         return None
     document = SecureDocument.from_db(conn.alias, _serve_attnames(), row[:-1])
@@ -205,30 +251,46 @@ _LITERAL_SAFE = re.compile(r"[a-z0-9_.]+")
 
 
 @functools.cache
-def _grant_sql() -> bytes:
-    """The check and the audit row as one statement, encoded once: psycopg then finds its
-    converted form (and its prepared name) without encoding and hashing a new copy."""
+def _grant_statement(verify_session: bool) -> tuple[bytes, tuple[str, ...]]:
+    """The check and the audit row as one statement, encoded once (psycopg then finds its
+    converted form and its prepared name without encoding and hashing a new copy), and
+    the names of its parameters in placeholder order.
+
+    With ``verify_session`` the statement also does what loading ``request.user`` would:
+    the user must be active and the session's auth hash must be the HMAC of the user's
+    password hash (HMAC-SHA256 from PostgreSQL's own ``sha256``; accounts/session.py)."""
     from allauth.mfa.models import Authenticator
 
+    from accounts.models import User
     from organizations.models import AuditEvent, Membership
 
     quote = connection.ops.quote_name
-    mfa_types = ", ".join(_literal(kind) for kind in MFA_AUTHENTICATOR_TYPES)
     columns = ", ".join(f"d.{quote(f.column)}" for f in _serve_fields())
     returned = ", ".join(f"doc.{quote(f.column)}" for f in _serve_fields())
     view_roles = ", ".join(_literal(str(role)) for role in VIEW_ROLES)
     ranked = "ARRAY[" + ", ".join(_literal(str(role)) for role in RANKED_ROLES) + "]::text[]"
     rejected = _literal(ProcessingStatus.REJECTED.value)
+    mfa_types = ", ".join(_literal(kind) for kind in MFA_AUTHENTICATOR_TYPES)
+    session_join = (
+        f"""
+            JOIN {quote(User._meta.db_table)} u
+              ON u.id = m.user_id AND u.is_active
+             AND encode(sha256(%(hmac_outer)s::bytea
+                               || sha256(%(hmac_inner)s::bytea || convert_to(u.password, 'UTF8'))),
+                        'hex') = %(session_hash)s"""
+        if verify_session
+        else ""
+    )
     # Only quoted identifiers from model metadata and checked constants are formatted in;
-    # request values are the %s parameters (see grant_download for their order).
+    # request values are parameters.
     sql = f"""
         WITH doc AS (
             SELECT {columns}
             FROM {quote(SecureDocument._meta.db_table)} d
             JOIN {quote(Organization._meta.db_table)} o ON o.id = d.organization_id
             JOIN {quote(Membership._meta.db_table)} m
-              ON m.organization_id = d.organization_id AND m.user_id = %s
-            WHERE d.id = %s
+              ON m.organization_id = d.organization_id AND m.user_id = %(user_id)s{session_join}
+            WHERE d.id = %(document_id)s
               AND o.is_active
               AND m.role IN ({view_roles})
               AND d.status <> {rejected}
@@ -241,25 +303,31 @@ def _grant_sql() -> bytes:
                 NOT o.require_mfa
                 OR EXISTS (
                   SELECT 1 FROM {quote(Authenticator._meta.db_table)} a
-                  WHERE a.user_id = m.user_id AND a.type IN ({mfa_types})
+                  WHERE a.user_id = %(user_id)s AND a.type IN ({mfa_types})
                 )
               )
               -- os.path.basename(file) == filename: stored paths are <org>/<doc>/<name>
-              AND right(d.file, char_length(%s) + 1) = '/' || %s
+              AND right(d.file, char_length(%(filename)s) + 1) = '/' || %(filename)s
         ), audit AS (
             INSERT INTO {quote(AuditEvent._meta.db_table)}
                 (organization_id, actor_id, action, target_type, target_id, target_repr,
                  details, ip, request_id, created_at)
-            SELECT organization_id, %s, {_literal(DOWNLOAD_ACTION)},
+            SELECT organization_id, %(user_id)s, {_literal(DOWNLOAD_ACTION)},
                    {_literal(SecureDocument._meta.label_lower)}, id::text,
-                   left(title, 255), '{{}}'::jsonb, %s::inet, %s, statement_timestamp()
+                   left(title, 255), '{{}}'::jsonb, %(ip)s::inet, %(request_id)s,
+                   statement_timestamp()
             FROM doc
-            WHERE %s
+            WHERE %(record)s
             RETURNING 1
         )
         SELECT {returned}, (SELECT count(*) FROM audit) FROM doc
     """  # noqa: S608
-    return sql.encode()
+    # Positional placeholders: psycopg then binds a tuple, with no mapping to reorder.
+    order = tuple(_PLACEHOLDER.findall(sql))
+    return _PLACEHOLDER.sub("%s", sql).encode(), order
+
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
 def access_document(organization: Organization, public_id: Any) -> SecureDocument:

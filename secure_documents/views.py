@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -15,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.session import session_claim
 from organizations.access import require_capability
 from organizations.decorators import org_view
 from organizations.roles import Capability
@@ -22,6 +24,7 @@ from secure_documents import services
 from secure_documents.access import (
     access_document,
     grant_download,
+    grant_download_for_session,
     organization_requiring_mfa,
 )
 from secure_documents.selectors import library_queryset
@@ -64,14 +67,26 @@ def serve(request: HttpRequest, document_id: int, document_filename: str) -> Htt
 
 
 def _serve(request: HttpRequest, document_id: int, document_filename: str) -> HttpResponse:
-    user = request.user
     # A plain GET or HEAD is a download whatever the document: check and record it in
     # one statement. A conditional or Range request may end as 304 or 416 (no download),
     # so it is recorded only once that is known.
     conditional = "If-None-Match" in request.headers or "Range" in request.headers
-    grant = grant_download(
-        user=user, document_id=document_id, filename=document_filename, record=not conditional
-    )
+    grant = None
+    claim = session_claim(request)
+    if claim is not None:
+        # The session's user verified in the same statement: no query to load it first.
+        grant = grant_download_for_session(
+            claim=claim, document_id=document_id, filename=document_filename, record=not conditional
+        )
+    if grant is None:
+        # Loading request.user applies Django's own session checks (fallback keys, a
+        # changed password); then the same check for that user, or the 404.
+        user = request.user
+        grant = grant_download(
+            user=user, document_id=document_id, filename=document_filename, record=not conditional
+        )
+    else:
+        user = None  # verified by the statement, and not loaded
     if grant is None:
         organization = organization_requiring_mfa(user=user, document_id=document_id)
         if organization is None:
@@ -97,6 +112,9 @@ def _serve(request: HttpRequest, document_id: int, document_filename: str) -> Ht
         byte_range = parse_range(range_header, int(document.file_size or 0))
     except RangeNotSatisfiable:
         return range_not_satisfiable(document)
+    if user is None:
+        # The audit row of a Range download needs only the verified user's id.
+        user = get_user_model()(pk=claim.user_id)  # type: ignore[union-attr]
     services.document_record_download(
         user=user,
         document=document,
