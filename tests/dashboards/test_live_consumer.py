@@ -50,6 +50,21 @@ async def test_non_members_are_refused_with_4403(org_a, org_b, slug: str) -> Non
     assert (connected, code) == (False, consumers.CLOSE_FORBIDDEN)
 
 
+async def test_an_organization_requiring_mfa_streams_only_to_members_with_it(org_a) -> None:  # type: ignore[no-untyped-def]
+    from allauth.mfa.models import Authenticator
+
+    from organizations.models import Organization
+
+    member = org_a.users[Role.MEMBER]
+    await Organization.objects.filter(pk=org_a.organization.pk).aupdate(require_mfa=True)
+    _, connected, code = await connect(member, "alpha")
+    assert (connected, code) == (False, consumers.CLOSE_FORBIDDEN)
+    await Authenticator.objects.acreate(user=member, type="totp", data={"secret": "x"})
+    communicator, connected, _code = await connect(member, "alpha")
+    assert connected is True
+    await communicator.disconnect()
+
+
 async def test_foreign_origin_is_refused_with_debug_off(org_a) -> None:  # type: ignore[no-untyped-def]
     assert settings.DEBUG is False
     _, connected, _code = await connect(
