@@ -84,9 +84,9 @@ def session_user_id(request: HttpRequest) -> Any:
         if session is None:
             return None
         accessed = session.accessed
-        user_id = session.get(SESSION_KEY)
+        raw_id = session.get(SESSION_KEY)
         # Reading it for the log must not add "Vary: Cookie" to a response that did not
         # otherwise use the session.
         session.accessed = accessed
-        return user_id
+        return int(raw_id) if isinstance(raw_id, str) and raw_id.isdigit() else raw_id
     return getattr(user, "pk", None)

@@ -120,7 +120,7 @@ def run(env: BenchEnvironment, *, duration: int = 5, rounds: int = 4) -> dict[st
     server = _server_queries(env, duration=max(3, duration))
     # The floor is the faster KIND of minimal view on this server (by its median over the
     # rounds), paired round by round with the download. Taking the faster of the two
-    # views in each round instead (as runs before Y did) picks up whichever had the
+    # views in each round instead (as runs before AB did) picks up whichever had the
     # luckier five seconds, which biases the floor upwards by the machine's noise; both
     # figures are reported.
     floor_kind = max(

@@ -22,7 +22,4 @@ class RequestLogMiddleware(RequestMiddleware):
     def bind_user_id(request: HttpRequest) -> None:
         if not hasattr(request, "user"):
             return
-        user_id = session_user_id(request)
-        structlog.contextvars.bind_contextvars(
-            user_id=int(user_id) if isinstance(user_id, str) and user_id.isdigit() else user_id
-        )
+        structlog.contextvars.bind_contextvars(user_id=session_user_id(request))

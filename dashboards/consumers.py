@@ -41,22 +41,18 @@ ACTIONS = frozenset({"sync", "heartbeat"})
 
 
 def _membership(user_id: int, slug: str) -> tuple[int, str] | None:
-    from allauth.mfa.models import Authenticator
-    from django.db.models import Exists, Q
+    from django.db.models import Q
 
-    from organizations.access import MFA_AUTHENTICATOR_TYPES
+    from organizations.access import has_mfa_expression
     from organizations.models import Membership
 
-    has_mfa = Exists(
-        Authenticator.objects.filter(user_id=user_id, type__in=MFA_AUTHENTICATOR_TYPES)
-    )
     found = (
         Membership.objects.filter(
             user_id=user_id, organization__slug=slug, organization__is_active=True
         )
         # An organization that requires two-factor authentication streams nothing to a
         # member without it, as its pages show nothing (OrganizationSecurityMiddleware).
-        .annotate(has_mfa=has_mfa)
+        .annotate(has_mfa=has_mfa_expression(user_id))
         .filter(Q(organization__require_mfa=False) | Q(has_mfa=True))
         .values_list("organization_id", "role")
         .first()

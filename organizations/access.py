@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists
 from django.http import Http404
 
 from organizations.models import Invitation, Membership, Organization
@@ -16,9 +17,18 @@ MFA_AUTHENTICATOR_TYPES = ("totp", "webauthn")
 
 
 def has_mfa(user: Any) -> bool:
+    return _second_factors(user.pk).exists()
+
+
+def has_mfa_expression(user_id: int) -> Exists:
+    """``has_mfa`` as a subquery, to filter on inside a larger query."""
+    return Exists(_second_factors(user_id))
+
+
+def _second_factors(user_id: int) -> Any:
     from allauth.mfa.models import Authenticator
 
-    return Authenticator.objects.filter(user=user, type__in=MFA_AUTHENTICATOR_TYPES).exists()
+    return Authenticator.objects.filter(user_id=user_id, type__in=MFA_AUTHENTICATOR_TYPES)
 
 
 def access_membership_for_slug(user: Any, slug: str) -> Membership:

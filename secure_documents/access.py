@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models import Exists, Q
+from django.db.models import Q
 from django.http import Http404
 
 from accounts.session import SessionClaim, session_hash_pads
-from organizations.access import MFA_AUTHENTICATOR_TYPES
+from organizations.access import MFA_AUTHENTICATOR_TYPES, has_mfa_expression
 from organizations.context import current_request
 from organizations.models import Organization
 from organizations.roles import CAPABILITIES, RANK, Capability, rank
@@ -165,12 +165,6 @@ def _grant_with_orm(
     return DownloadGrant(document=document, recorded=record)
 
 
-def _has_mfa(user_id: int) -> Exists:
-    from allauth.mfa.models import Authenticator
-
-    return Exists(Authenticator.objects.filter(user_id=user_id, type__in=MFA_AUTHENTICATOR_TYPES))
-
-
 def organization_requiring_mfa(*, user: Any, document_id: int) -> Organization | None:
     """For a refused download: the document's organization when the refusal is only its
     two-factor requirement (the user is a member who may view it but has not set up
@@ -201,7 +195,7 @@ def _viewable(user_id: int, document_id: int) -> Any:
             organization__memberships__role__in=VIEW_ROLES,
         )
         .exclude(status=ProcessingStatus.REJECTED)
-        .annotate(has_mfa=_has_mfa(user_id))
+        .annotate(has_mfa=has_mfa_expression(user_id))
     )
 
 
@@ -240,8 +234,8 @@ def _serve_attnames() -> tuple[str, ...]:
 
 def _literal(value: str) -> str:
     # For the code's own constants (role names, status, action) only: written into the
-    # statement so that a download binds six values, not twelve (converting parameters,
-    # arrays above all, was a fifth of the statement's client-side cost).
+    # statement so that a download binds only request values, not twelve parameters
+    # (converting them, arrays above all, was a fifth of the statement's client-side cost).
     if not _LITERAL_SAFE.fullmatch(value):
         raise ValueError(f"not a plain constant: {value!r}")
     return f"'{value}'"

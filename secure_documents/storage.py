@@ -89,8 +89,7 @@ class SecureFileStorage(FileSystemStorage):
                 raise SuspiciousFileOperation(f"Refused document path {name!r}") from None
             raise
         try:
-            if not _opened_path(fd, full).startswith(root + os.sep):
-                raise SuspiciousFileOperation(f"Refused document path {name!r}")
+            self._check_inside(_opened_path(fd, full), name)
             parts = []
             while length > 0:
                 part = os.pread(fd, length, start)
@@ -104,8 +103,8 @@ class SecureFileStorage(FileSystemStorage):
             os.close(fd)
 
     def _check_inside(self, resolved: str, name: str) -> None:
-        root = self.real_location
-        if os.path.commonpath([root, resolved]) != root:
+        # ``resolved`` is absolute and normalized (realpath, or what /proc names).
+        if not resolved.startswith(self.real_location + os.sep):
             raise SuspiciousFileOperation(f"Refused document path {name!r}")
 
     def url(self, name: str | None) -> str:  # type: ignore[override]
