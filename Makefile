@@ -44,10 +44,10 @@ demo: migrate ## Load the idempotent demo data
 	$(DEV) $(BIN)/python manage.py load_demo_data
 
 run: demo ## Set up everything and serve on http://127.0.0.1:8000 with demo data
-	$(DEV) $(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --http config.zero_copy:ZeroCopyHttpToolsProtocol --ws websockets-sansio --reload --reload-dir accounts --reload-dir config --reload-dir dashboards --reload-dir home --reload-dir organizations --reload-dir secure_documents --reload-dir templates --reload-dir ui
+	$(DEV) $(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio --reload --reload-dir accounts --reload-dir config --reload-dir dashboards --reload-dir home --reload-dir organizations --reload-dir secure_documents --reload-dir templates --reload-dir ui
 
 serve: install-base .env ## Serve without migrating or loading demo data
-	$(DEV) $(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --http config.zero_copy:ZeroCopyHttpToolsProtocol --ws websockets-sansio
+	$(DEV) $(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio
 
 test: install ## Run the whole suite against real PostgreSQL and Redis
 	$(BIN)/python -m tests.services -- $(BIN)/python -m pytest --ignore=tests/browser $(PYTEST_ARGS)

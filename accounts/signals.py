@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from accounts.backends import forget_user
 from accounts.models import Profile, User
 
 
@@ -12,6 +13,19 @@ from accounts.models import Profile, User
 def create_profile(sender: type[User], instance: User, created: bool, **kwargs: Any) -> None:
     if created and not kwargs.get("raw"):
         Profile.objects.get_or_create(user=instance)
+
+
+@receiver(post_save, sender=User, dispatch_uid="accounts.forget_user_saved")
+@receiver(post_delete, sender=User, dispatch_uid="accounts.forget_user_deleted")
+def forget_cached_user(sender: Any, instance: User, **kwargs: Any) -> None:
+    """A changed user (password, is_active, name, ...) is read afresh by every process."""
+    forget_user(instance.pk)
+
+
+@receiver(post_save, sender=Profile, dispatch_uid="accounts.forget_profile_saved")
+@receiver(post_delete, sender=Profile, dispatch_uid="accounts.forget_profile_deleted")
+def forget_cached_profile(sender: Any, instance: Profile, **kwargs: Any) -> None:
+    forget_user(instance.user_id)
 
 
 def _admin_theme_saved(

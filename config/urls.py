@@ -7,9 +7,11 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.admin.auth import require_admin_access
 from wagtail.contrib.sitemaps.views import sitemap
 
 from config import health, metrics
+from config.views import frontend_login_redirect, not_found
 from home import views as home_views
 from organizations import views as organization_views
 from organizations.admin_views import ScopedLogEntriesView, ScopedSnippetModelIndexView
@@ -37,29 +39,46 @@ urlpatterns = [
     path("sitemap.xml", sitemap, name="sitemap"),
     # Both admin logins are allauth's login, so MFA and rate limits apply there too.
     path("admin/login/", allauth_views.login, name="wagtailadmin_login_allauth"),
-    path("django-admin/login/", allauth_views.login),
+    path("django-admin/login/", allauth_views.login, name="django_admin_login_allauth"),
     path("django-admin/", admin.site.urls),
     # Organization-scoped replacements of Wagtail admin screens, at Wagtail's own paths.
     path(
         "admin/reports/site-history/",
-        ScopedLogEntriesView.as_view(),
+        require_admin_access(ScopedLogEntriesView.as_view()),
         name="scoped_site_history",
     ),
     path(
         "admin/reports/site-history/results/",
-        ScopedLogEntriesView.as_view(results_only=True),
+        require_admin_access(ScopedLogEntriesView.as_view(results_only=True)),
         name="scoped_site_history_results",
     ),
-    path("admin/snippets/", ScopedSnippetModelIndexView.as_view(), name="scoped_snippet_index"),
-    path("admin/documents/add/", SecureDocumentCreateView.as_view(), name="secure_document_add"),
+    path(
+        "admin/snippets/",
+        require_admin_access(ScopedSnippetModelIndexView.as_view()),
+        name="scoped_snippet_index",
+    ),
+    path(
+        "admin/documents/add/",
+        require_admin_access(SecureDocumentCreateView.as_view()),
+        name="secure_document_add",
+    ),
     path(
         "admin/documents/multiple/add/",
-        SecureMultipleAddView.as_view(),
+        require_admin_access(SecureMultipleAddView.as_view()),
         name="secure_document_add_multiple",
     ),
     path("admin/", include(wagtailadmin_urls)),
     path("accounts/", include("allauth.urls")),
     path("search/", home_views.search, name="search"),
+    # Wagtail's front-end login is a plain Django LoginView (no two-factor, no rate
+    # limit): its URL now leads to allauth's, keeping ``next``.
+    path("_util/login/", frontend_login_redirect, name="wagtailcore_login"),
+    # Shared-password page privacy is off (WAGTAIL_PRIVATE_PAGE_OPTIONS): no such form.
+    path(
+        "_util/authenticate_with_password/<int:page_view_restriction_id>/<int:page_id>/",
+        not_found,
+        name="wagtailcore_authenticate_with_password",
+    ),
     path("portal/", organization_views.portal_entry, name="portal"),
     path(
         "invitations/<str:token>/",

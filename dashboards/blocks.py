@@ -11,6 +11,7 @@ from typing import Any
 from wagtail import blocks
 
 from dashboards import selectors
+from organizations import access
 
 
 def _organization_and_role(context: dict[str, Any]) -> tuple[int | None, str]:
@@ -24,13 +25,11 @@ def _organization_and_role(context: dict[str, Any]) -> tuple[int | None, str]:
         organization_id = root.organization_id if root else None
     role = ""
     user = getattr(request, "user", None)
-    if organization_id and user is not None and user.is_authenticated:
-        role = (
-            user.memberships.filter(organization_id=organization_id)
-            .values_list("role", flat=True)
-            .first()
-            or ""
-        )
+    if organization_id and user is not None:
+        # The panels show what the access rule lets this person view; nothing otherwise
+        # (a visitor of a published organization site sees the panels empty).
+        decision = access.check(user, organization_id)
+        role = decision.role or "" if decision.allowed else ""
     return organization_id, role
 
 
@@ -44,18 +43,19 @@ class LivePanelBlock(blocks.StructBlock):
     ) -> dict[str, Any]:
         context = super().get_context(value, parent_context=parent_context)
         organization_id, role = _organization_and_role(parent_context or {})
+        visible = organization_id if role else None
         context.update(
-            {"organization_id": organization_id, "role": role, **self.state(organization_id)}
+            {"organization_id": organization_id, "role": role, **self.state(visible, role)}
         )
         return context
 
-    def state(self, organization_id: int | None) -> dict[str, Any]:
+    def state(self, organization_id: int | None, role: str) -> dict[str, Any]:
         return {}
 
 
 class ActivityFeedBlock(LivePanelBlock):
-    def state(self, organization_id: int | None) -> dict[str, Any]:
-        return {"events": selectors.activity(organization_id) if organization_id else []}
+    def state(self, organization_id: int | None, role: str) -> dict[str, Any]:
+        return {"events": selectors.activity(organization_id, role) if organization_id else []}
 
     class Meta:
         icon = "list-ul"
@@ -64,7 +64,7 @@ class ActivityFeedBlock(LivePanelBlock):
 
 
 class RecentDocumentsBlock(LivePanelBlock):
-    def state(self, organization_id: int | None) -> dict[str, Any]:
+    def state(self, organization_id: int | None, role: str) -> dict[str, Any]:
         return {"documents": selectors.recent_documents(organization_id) if organization_id else []}
 
     class Meta:
@@ -74,7 +74,7 @@ class RecentDocumentsBlock(LivePanelBlock):
 
 
 class MembersOnlineBlock(LivePanelBlock):
-    def state(self, organization_id: int | None) -> dict[str, Any]:
+    def state(self, organization_id: int | None, role: str) -> dict[str, Any]:
         return {"online": selectors.online_members(organization_id) if organization_id else []}
 
     class Meta:
@@ -84,7 +84,7 @@ class MembersOnlineBlock(LivePanelBlock):
 
 
 class MetricsBlock(LivePanelBlock):
-    def state(self, organization_id: int | None) -> dict[str, Any]:
+    def state(self, organization_id: int | None, role: str) -> dict[str, Any]:
         return {"metrics": selectors.metrics(organization_id) if organization_id else {}}
 
     class Meta:

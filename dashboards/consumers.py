@@ -21,7 +21,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from config.metrics import WEBSOCKET_CLOSES, WEBSOCKET_MESSAGES, WEBSOCKETS_OPEN
 from dashboards import presence
 from dashboards.events import org_group, user_group
-from organizations.roles import Capability, has_capability, rank
+from organizations import access
 
 logger = structlog.get_logger(__name__)
 
@@ -40,26 +40,14 @@ RATE_REFILL_PER_SECOND = 2.0
 ACTIONS = frozenset({"sync", "heartbeat"})
 
 
-def _membership(user_id: int, slug: str) -> tuple[int, str] | None:
-    from django.db.models import Q
-
-    from organizations.access import has_mfa_expression
-    from organizations.models import Membership
-
-    found = (
-        Membership.objects.filter(
-            user_id=user_id, organization__slug=slug, organization__is_active=True
-        )
-        # An organization that requires two-factor authentication streams nothing to a
-        # member without it, as its pages show nothing (OrganizationSecurityMiddleware).
-        .annotate(has_mfa=has_mfa_expression(user_id))
-        .filter(Q(organization__require_mfa=False) | Q(has_mfa=True))
-        .values_list("organization_id", "role")
-        .first()
-    )
-    if found is None or not has_capability(found[1], Capability.VIEW):
+def _membership(user: Any, slug: str) -> tuple[int, str] | None:
+    """The organization id and role, when the access rule lets ``user`` view ``slug``'s
+    organization (an organization that requires two-factor authentication streams
+    nothing to a member without it, as its pages show nothing)."""
+    membership = access.membership_for(user, slug=slug)
+    if membership is None or not access.decide(user, membership):
         return None
-    return found
+    return membership.organization_id, membership.role
 
 
 CLOSE_TRY_AGAIN_LATER = 1013
@@ -124,7 +112,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         slug = (parse_qs(self.scope.get("query_string", b"").decode()).get("org") or [""])[0]
-        found = await sync_to_async(_membership)(user.pk, slug) if slug else None
+        found = await sync_to_async(_membership)(user, slug) if slug else None
         if found is None:
             # The same answer for "no such organization" and "not yours".
             await self.close(code=CLOSE_FORBIDDEN)
@@ -213,8 +201,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         )()
 
     async def live_event(self, event: dict[str, Any]) -> None:
-        minimum = event.get("min_role")
-        if minimum and rank(self.role) < rank(minimum):
+        if not access.reaches(self.role, event.get("min_role")):
             return
         await self.send(text_data=event["html"])
         WEBSOCKET_MESSAGES.inc()

@@ -50,7 +50,7 @@ def load(*, stdout: Any, admin: Any, password: str) -> None:
                 organization=organization,
                 title=f"Welcome to {organization.name}",
                 body="<p>This portal is where our pages, documents and dashboards live.</p>",
-                audience="all",
+                min_role="",
             )
             announcement.save_revision(user=admin).publish()
         if not QuickLink.objects.filter(organization=organization).exists():

@@ -20,17 +20,17 @@ from wagtail.search import index
 
 from dashboards.blocks import LivePanelsBlock
 from home.blocks import ContentStreamBlock
+from organizations.access import ceilings_within
+from organizations.pages import AbstractOrganizationPage
 from organizations.querysets import TenantQuerySet
-from organizations.roles import Role, rank
+from organizations.roles import Role
 from organizations.snippets import OrganizationSnippet
 
 
-class OrganizationPage(Page):
-    """An organization's home in the page tree; created and renamed only by provisioning."""
+class OrganizationPage(AbstractOrganizationPage):
+    """An organization's home in the page tree (ORGANIZATION_ROOT_PAGE_MODEL): its
+    overview with live panels; created and renamed only by provisioning."""
 
-    organization = models.OneToOneField(
-        "organizations.Organization", on_delete=models.PROTECT, related_name="root_page"
-    )
     intro = models.CharField(max_length=255, blank=True)
     body = StreamField(ContentStreamBlock(), blank=True, use_json_field=True)
     panels = StreamField(
@@ -39,15 +39,7 @@ class OrganizationPage(Page):
         use_json_field=True,
         help_text="Live panels shown to members: they update while the page is open.",
     )
-    members_only = models.BooleanField(
-        default=True,
-        help_text="Only members of the organization can see its pages. Untick to publish "
-        "them to everyone.",
-    )
-
     content_panels = [FieldPanel("intro"), FieldPanel("panels"), FieldPanel("body")]
-    settings_panels = [FieldPanel("members_only"), *Page.settings_panels]
-    promote_panels: list[Any] = []
     search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
 
     parent_page_types = ["home.HomePage"]
@@ -58,12 +50,6 @@ class OrganizationPage(Page):
         context = super().get_context(request, *args, **kwargs)
         context["live_organization"] = self.organization
         return context
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        super().save(*args, **kwargs)
-        from organizations.provisioning import sync_view_restriction
-
-        sync_view_restriction(self)
 
 
 class DashboardPage(Page):
@@ -92,8 +78,7 @@ class AnnouncementQuerySet(TenantQuerySet):
         )
 
     def for_role(self, role: str) -> AnnouncementQuerySet:
-        visible = [value for value in Role.values if rank(value) <= rank(role)]
-        return self.filter(Q(audience="all") | Q(audience__in=visible))
+        return self.filter(min_role__in=ceilings_within(role))
 
 
 class Announcement(
@@ -101,14 +86,17 @@ class Announcement(
 ):
     """A message to an organization's members, shown on dashboards while it is current."""
 
-    AUDIENCE_CHOICES = [("all", "Everyone"), *Role.choices]
+    AUDIENCE_CHOICES = [("", "Everyone"), *Role.choices]
 
     title = models.CharField(max_length=200)
     body = RichTextField(features=["bold", "italic", "link", "ol", "ul"])
-    audience = models.CharField(
+    # The access rule's role ceiling (organizations.access), shown as "Audience".
+    min_role = models.CharField(
+        "audience",
         max_length=16,
         choices=AUDIENCE_CHOICES,
-        default="all",
+        default="",
+        blank=True,
         help_text="Shown to this role and the roles above it.",
     )
     starts_at = models.DateTimeField(null=True, blank=True)
@@ -121,7 +109,7 @@ class Announcement(
         FieldPanel("organization"),
         FieldPanel("title"),
         FieldPanel("body"),
-        FieldPanel("audience"),
+        FieldPanel("min_role"),
         FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")], heading="Publish window"),
     ]
 

@@ -149,11 +149,11 @@ def _on_announcement_published(sender: Any, instance: Any, revision: Any = None,
         actor=getattr(revision, "user", None),
         organization=organization_id,
         target=instance,
-        details={"audience": instance.audience},
+        details={"audience": instance.min_role or "all"},
     )
     if not instance.is_current_now():
         return
-    minimum = None if instance.audience == "all" else instance.audience
+    minimum = instance.min_role or None
     transaction.on_commit(
         lambda: publish(
             Event.ANNOUNCEMENT_PUBLISHED,

@@ -10,6 +10,7 @@ from django.db.models import Sum
 from wagtail.models import Page
 
 from dashboards import presence
+from organizations.access import ceilings_within
 from organizations.models import AuditEvent, Membership, Organization
 
 ACTIVITY_ACTIONS = (
@@ -37,9 +38,15 @@ def online_members(organization_id: int) -> list[Any]:
     )
 
 
-def activity(organization_id: int, limit: int = 10) -> list[AuditEvent]:
+def activity(organization_id: int, role: str, limit: int = 10) -> list[AuditEvent]:
+    """The organization's recent activity that ``role`` may read (the access rule's
+    ceiling: events about admin-only objects are for admins)."""
     return list(
-        AuditEvent.objects.filter(organization_id=organization_id, action__in=ACTIVITY_ACTIONS)
+        AuditEvent.objects.filter(
+            organization_id=organization_id,
+            action__in=ACTIVITY_ACTIONS,
+            min_role__in=ceilings_within(role),
+        )
         .select_related("actor")
         .order_by("-created_at", "-pk")[:limit]
     )
@@ -77,7 +84,7 @@ def dashboard_state(organization_id: int, role: str) -> dict[str, Any]:
         "organization_id": organization_id,
         "role": role,
         "metrics": metrics(organization_id),
-        "events": activity(organization_id),
+        "events": activity(organization_id, role),
         "documents": recent_documents(organization_id),
         "online": online_members(organization_id),
     }

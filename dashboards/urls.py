@@ -8,4 +8,5 @@ app_name = "dashboards"
 
 urlpatterns = [
     path("o/<slug:org_slug>/", views.overview, name="overview"),
+    path("o/<slug:org_slug>/settings/export/", views.export, name="export"),
 ]

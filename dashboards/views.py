@@ -1,8 +1,11 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.views.decorators.http import require_POST
 
+from dashboards.exports import organization_export_request
 from dashboards.selectors import dashboard_state
 from organizations.decorators import org_view
 from organizations.roles import Capability
@@ -16,3 +19,16 @@ def overview(request: HttpRequest) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
     context = dashboard_state(organization.pk, membership.role)
     return render(request, "dashboards/overview.html", context)
+
+
+@org_view(Capability.MANAGE_ORGANIZATION)
+@require_POST
+def export(request: HttpRequest) -> HttpResponse:
+    organization = request.organization  # type: ignore[attr-defined]
+    organization_export_request(acting_user=request.user, organization=organization)
+    messages.success(
+        request,
+        "The export has started. Its progress shows on the dashboard; the zip appears in "
+        "Documents (visible to owners and admins) when it is ready.",
+    )
+    return HttpResponseRedirect(organization.get_absolute_url(), status=303)

@@ -1,10 +1,20 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django.http import HttpRequest
+from django.templatetags.static import static
+from django.utils.html import format_html
+from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
+from dashboards.admin_panels import OrganizationHomePanel
 from dashboards.models import Announcement, QuickLink
+from organizations import access
+from organizations.models import Organization
 from organizations.permissions import OrganizationPermissionPolicy
+from organizations.roles import Capability
 from organizations.viewsets import OrganizationSnippetViewSet
 
 register_permission_policy(Announcement, OrganizationPermissionPolicy(Announcement))
@@ -15,8 +25,8 @@ class AnnouncementViewSet(OrganizationSnippetViewSet):
     model = Announcement
     icon = "doc-full"
     menu_label = "Announcements"
-    list_display = ["title", "organization", "audience", "starts_at", "ends_at"]
-    list_filter = ["audience"]
+    list_display = ["title", "organization", "min_role", "starts_at", "ends_at"]
+    list_filter = ["min_role"]
     search_fields = ["title"]
     inspect_view_enabled = True
     copy_view_enabled = True
@@ -34,3 +44,27 @@ class QuickLinkViewSet(OrganizationSnippetViewSet):
 
 register_snippet(AnnouncementViewSet)
 register_snippet(QuickLinkViewSet)
+
+
+@hooks.register("construct_homepage_panels")
+def add_organization_panels(request: HttpRequest, panels: list[Any]) -> None:
+    """One panel per organization the editor works in; operators see the platform
+    screens instead."""
+    if access.is_operator(request.user):
+        return
+    roles = access.grants(request.user, Capability.EDIT_CONTENT)
+    organizations = Organization.objects.filter(pk__in=roles).order_by("name")
+    for index, organization in enumerate(organizations):
+        panels.append(OrganizationHomePanel(organization, roles[organization.pk], order=90 + index))
+
+
+@hooks.register("insert_global_admin_js")
+def live_updates_in_admin() -> str:
+    """htmx with its ws extension, for the live activity panels on the admin home."""
+    return format_html(
+        '<script src="{}" defer></script><script src="{}" defer></script>'
+        '<script type="module" src="{}"></script>',
+        static("django_htmx/htmx-2.min.js"),
+        static("django_htmx/ext/hx-ws-2.min.js"),
+        static("js/live.js"),
+    )

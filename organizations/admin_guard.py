@@ -1,13 +1,18 @@
-"""Guards for Wagtail admin URLs whose views do not scope by organization themselves.
+"""The admin's front door: every ``/admin/`` and ``/django-admin/`` request is checked
+against the registry of classified URLs (organizations/admin_registry.py) before its view
+runs, and the URL-level checks of its policy are applied.
 
-Page URLs: several page views render the page's title before (or instead of) checking
-the user's permission on it (move confirmation, chooser breadcrumbs). Every admin URL
-that names a page must name one inside the user's organization subtrees; navigation
-views (explorer, page chooser) may also name their ancestors.
-
-Bulk actions (``/admin/bulk/<app>/<model>/<action>/?id=...``) list every requested object
-on their confirmation page — including the ones the user may not act on, by title. This
-middleware answers 404 unless every requested id is in the user's scope.
+- Unclassified or operator-only: 404 for everyone but operators.
+- Not public and not signed in: the sign-in page (allauth), keeping ``next``.
+- Pages: every URL that names a page must name one inside the person's organization
+  subtrees (several page views render the title before checking permission); navigation
+  views (explorer, page chooser) may also name their ancestors.
+- Bulk actions list every requested object on their confirmation page, by title: 404
+  unless every requested id is in scope.
+- Editing sessions name an object by app, model and id: it must be in scope.
+- Listings: choices of every filter that lists people or collections are narrowed to
+  the person's organizations before the page renders (``process_template_response``), so
+  a filter Wagtail adds later is narrowed too.
 """
 
 from __future__ import annotations
@@ -16,20 +21,36 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import structlog
+from django import forms
 from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.template.response import TemplateResponse
 from django.urls import Resolver404, resolve
-from wagtail.models import Page
+from wagtail.models import Collection, Page
 
-from organizations.permissions import scope_pages, scoped_instances
+from organizations import access
+from organizations.admin_registry import Kind, rule_for
+from organizations.permissions import (
+    content_organization_ids,
+    people_in_scope,
+    scope_pages,
+    scoped_instances,
+)
 
+logger = structlog.get_logger(__name__)
+
+ADMIN_PREFIXES = ("/admin/", "/django-admin/")
 PAGE_KWARGS = frozenset(
     {"page_id", "parent_page_id", "page_pk", "page_to_move_id", "destination_id"}
 )
-# Read-only navigation may show the ancestors of the user's organization roots.
+# Read-only navigation may show the ancestors of the person's organization roots.
 NAVIGATION_VIEWS = frozenset({"wagtailadmin_explore", "wagtailadmin_choose_page_child"})
-CHOSEN_PAGES = "/admin/choose-page/chosen-multiple/"
-EXTERNAL_LINK_CHOOSER = "/admin/choose-external-link/"
+CHOSEN_PAGES = "wagtailadmin_choose_page_chosen_multiple"
+EXTERNAL_LINK_CHOOSER = "wagtailadmin_choose_page_external_link"
+EDITING_SESSION_PING = "wagtailadmin_editing_sessions:ping"
 BULK_URL = re.compile(r"^/admin/bulk/(?P<app>[\w]+)/(?P<model>[\w]+)/(?P<action>[\w-]+)/$")
 
 
@@ -38,59 +59,78 @@ def _scoped_ids(model: type[Any], user: Any, ids: list[str]) -> set[str]:
     return {str(pk) for pk in found}
 
 
-class AdminTenantGuardMiddleware:
+class AdminAccessMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if (
-            request.path_info.startswith("/admin/")
-            and request.user.is_authenticated
-            and not request.user.is_superuser
-        ):
-            self._check_page_kwargs(request)
+        if not request.path_info.startswith(ADMIN_PREFIXES):
+            return self.get_response(request)
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return self.get_response(request)
+        refusal = self._check(request, match.view_name, match.kwargs)
+        if refusal is not None:
+            return refusal
+        request._orgportal_admin_scoped = True  # type: ignore[attr-defined]
+        return self.get_response(request)
+
+    def _check(
+        self, request: HttpRequest, name: str, kwargs: dict[str, Any]
+    ) -> HttpResponse | None:
+        user = request.user
+        rule = rule_for(name)
+        if rule is None:
+            if access.is_operator(user):
+                return None
+            logger.warning("admin_url_unclassified", view=name)
+            raise Http404
+        if rule.kind is Kind.PUBLIC:
+            return None
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if access.is_operator(user):
+            return None
+        if rule.kind is Kind.OPERATOR:
+            raise Http404
+        if rule.kind is Kind.ACCOUNT:
+            return None
+        self._check_page_kwargs(request, name, kwargs)
+        if name == CHOSEN_PAGES:
             self._check_chosen_pages(request)
+        if name == EDITING_SESSION_PING:
+            self._check_object(request, kwargs)
+        if rule.policy == "bulk":
+            self._check_bulk(request)
         if (
-            request.method == "POST"
-            and request.path_info == EXTERNAL_LINK_CHOOSER
+            name == EXTERNAL_LINK_CHOOSER
+            and request.method == "POST"
             and "external-link-chooser-url" not in request.POST
         ):
             # Wagtail's form crashes (500) on a POST without its URL field.
             return HttpResponseBadRequest("Missing the link URL.")
-        match = BULK_URL.match(request.path_info)
-        if match and request.user.is_authenticated and not request.user.is_superuser:
-            try:
-                model = apps.get_model(match["app"], match["model"])
-            except LookupError as exc:
-                raise Http404 from exc
-            ids = [value for value in request.GET.getlist("id") if value]
-            if "all" in ids:
-                parent = request.GET.get("childOf")
-                if not issubclass(model, Page) or not parent or not parent.isdigit():
-                    raise Http404
-                children = Page.objects.filter(pk=parent)
-                if not scope_pages(children, request.user, include_ancestors=False).exists():
-                    raise Http404
-            elif any(not value.isdigit() for value in ids) or _scoped_ids(
-                model, request.user, ids
-            ) != set(ids):
-                raise Http404
-        return self.get_response(request)
+        return None
+
+    def process_template_response(
+        self, request: HttpRequest, response: TemplateResponse
+    ) -> TemplateResponse:
+        if getattr(request, "_orgportal_admin_scoped", False) and not access.is_operator(
+            request.user
+        ):
+            narrow_filter_choices(response.context_data or {}, request.user)
+        return response
 
     @staticmethod
-    def _check_page_kwargs(request: HttpRequest) -> None:
-        try:
-            match = resolve(request.path_info)
-        except Resolver404:
-            return
-        page_ids = {value for key, value in match.kwargs.items() if key in PAGE_KWARGS}
-        if match.namespace == "wagtailadmin_pages" and "pk" in match.kwargs:
-            page_ids.add(match.kwargs["pk"])
+    def _check_page_kwargs(request: HttpRequest, name: str, kwargs: dict[str, Any]) -> None:
+        page_ids = {value for key, value in kwargs.items() if key in PAGE_KWARGS}
+        if name.startswith("wagtailadmin_pages:") and "pk" in kwargs:
+            page_ids.add(kwargs["pk"])
         if not page_ids:
             return
         if any(not str(value).isdigit() for value in page_ids):
             raise Http404
-        navigation = match.view_name in NAVIGATION_VIEWS
+        navigation = name in NAVIGATION_VIEWS
         pages = Page.objects.filter(pk__in=[int(value) for value in page_ids])
         allowed = scope_pages(pages, request.user, include_ancestors=navigation).count()
         if allowed != len(page_ids):
@@ -99,11 +139,61 @@ class AdminTenantGuardMiddleware:
     @staticmethod
     def _check_chosen_pages(request: HttpRequest) -> None:
         """The multiple page chooser returns title and URL of every page id it is given."""
-        if request.path_info != CHOSEN_PAGES:
-            return
         ids = [value for value in request.GET.getlist("id") if value]
         if any(not value.isdigit() for value in ids):
             raise Http404
         pages = Page.objects.filter(pk__in=[int(value) for value in ids])
         if scope_pages(pages, request.user, include_ancestors=False).count() != len(set(ids)):
             raise Http404
+
+    @staticmethod
+    def _check_object(request: HttpRequest, kwargs: dict[str, Any]) -> None:
+        try:
+            model = apps.get_model(kwargs["app_label"], kwargs["model_name"])
+        except (LookupError, KeyError) as exc:
+            raise Http404 from exc
+        object_id = str(kwargs.get("object_id", ""))
+        if not object_id.isdigit() or not _scoped_ids(model, request.user, [object_id]):
+            raise Http404
+
+    @staticmethod
+    def _check_bulk(request: HttpRequest) -> None:
+        match = BULK_URL.match(request.path_info)
+        if match is None:
+            raise Http404
+        try:
+            model = apps.get_model(match["app"], match["model"])
+        except LookupError as exc:
+            raise Http404 from exc
+        ids = [value for value in request.GET.getlist("id") if value]
+        if "all" in ids:
+            parent = request.GET.get("childOf")
+            if not issubclass(model, Page) or not parent or not parent.isdigit():
+                raise Http404
+            children = Page.objects.filter(pk=parent)
+            if not scope_pages(children, request.user, include_ancestors=False).exists():
+                raise Http404
+        elif any(not value.isdigit() for value in ids) or _scoped_ids(
+            model, request.user, ids
+        ) != set(ids):
+            raise Http404
+
+
+def narrow_filter_choices(context: dict[str, Any], user: Any) -> None:
+    """Narrow the choices of every filter in a listing's context that lists people or
+    collections to those of the person's organizations (Wagtail builds them from every
+    row: the explorer's owner, the locked pages report's "locked by", site history's
+    user, the collection filters)."""
+    filterset = context.get("filters")
+    form = getattr(filterset, "form", None)
+    if form is None:
+        return
+    people_model = get_user_model()
+    for field in form.fields.values():
+        if not isinstance(field, forms.ModelChoiceField):
+            continue
+        model = field.queryset.model
+        if issubclass(model, people_model):
+            field.queryset = field.queryset.filter(pk__in=people_in_scope(user).values("pk"))
+        elif issubclass(model, Collection):
+            field.queryset = field.queryset.filter(organization__in=content_organization_ids(user))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.db.models.signals import post_migrate
 
 
@@ -11,14 +11,28 @@ class OrganizationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # After the last app's post_migrate: by then every app's permissions exist.
+        from wagtail.models import AbstractPage
+        from wagtail.permissions import register_permission_policy
+
+        from organizations.permissions import OrganizationPagePermissionPolicy
+
+        # Every Wagtail page permission check (explorer, editing, choosers, reports,
+        # moderation) asks this policy; it counts only what the access rule grants.
+        # Wagtail registers its own when wagtail.permissions is first imported (above),
+        # and nothing registers pages after this.
+        register_permission_policy(AbstractPage, OrganizationPagePermissionPolicy())
         post_migrate.connect(_after_last_app, dispatch_uid="organizations.provision")
 
 
-def _after_last_app(sender: Any, **kwargs: Any) -> None:
-    from django.apps import apps
+def _last_app_with_models() -> AppConfig:
+    # Django sends post_migrate once per app that has a models module, in
+    # INSTALLED_APPS order, after the whole migration plan ran: the last one is the
+    # moment every app's permissions and content types exist.
+    return [config for config in apps.get_app_configs() if config.models_module is not None][-1]
 
-    if sender is list(apps.get_app_configs())[-1]:
+
+def _after_last_app(sender: Any, **kwargs: Any) -> None:
+    if sender is _last_app_with_models():
         provision_unprovisioned(**kwargs)
 
 
@@ -27,9 +41,11 @@ def provision_unprovisioned(plan: Any = None, **kwargs: Any) -> None:
     get their page root, collection and role groups right after ``migrate``."""
     from django.db import connection
 
+    from organizations.pages import root_page_model
+
     if plan and any(backwards for _migration, backwards in plan):
         return  # a rollback: the tables this needs may be gone
-    needed = {"organizations_organization", "dashboards_organizationpage", "wagtailcore_page"}
+    needed = {"organizations_organization", root_page_model()._meta.db_table, "wagtailcore_page"}
     if not needed <= set(connection.introspection.table_names()):
         return  # a partial migrate: provisioning runs once everything exists
     from organizations.models import Organization

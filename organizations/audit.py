@@ -17,8 +17,14 @@ def audit_record(
     organization: Organization | int | None,
     target: models.Model | None = None,
     details: dict[str, Any] | None = None,
+    min_role: str | None = None,
 ) -> AuditEvent:
+    """``min_role``: the lowest role that may read this event in feeds and logs; by
+    default the target's own ceiling (``target.min_role``), so an event about an
+    admin-only export or announcement is shown to admins only."""
     facts = current_request.get()
+    if min_role is None:
+        min_role = str(getattr(target, "min_role", "") or "")
     organization_id = (
         organization if isinstance(organization, int) or organization is None else organization.pk
     )
@@ -32,4 +38,5 @@ def audit_record(
         details=details or {},
         ip=facts.ip,
         request_id=facts.request_id or "",
+        min_role=min_role,
     )

@@ -207,6 +207,9 @@ class AuditEvent(models.Model):
     details = models.JSONField(default=dict, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     request_id = models.CharField(max_length=128, blank=True)
+    # The lowest role that may read the event (feeds, the audit log): an event about an
+    # object with a role ceiling carries that ceiling. Empty: every member.
+    min_role = models.CharField(max_length=16, choices=Role.choices, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     objects = TenantQuerySet.as_manager()

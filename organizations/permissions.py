@@ -1,13 +1,16 @@
-"""Permission policies and scopes that keep each organization's admin data to itself.
+"""Wagtail permission policies built on the access rule (organizations/access.py).
 
-Two building blocks, used by the snippet viewsets, the Wagtail hooks and the admin guard
-middleware alike:
+Registered through ``register_permission_policy`` (see wagtail_hooks.py), so every
+Wagtail view that asks the registry gets the scoped answer:
 
-- ``content_organization_ids(user)``: the organizations whose content the user may edit
-  (superusers: all).
-- ``OrganizationPermissionPolicy``: Wagtail's model permission check *and* membership of
-  the row's organization. Registered through ``register_permission_policy``, so every
-  Wagtail view that asks the registry gets the scoped answer.
+- ``OrganizationPagePermissionPolicy``: Wagtail's group page permissions, counting only
+  the groups of organizations where the rule lets the person edit (a suspended
+  organization, or one whose two-factor requirement they have not met, grants nothing).
+- ``OrganizationMediaPermissionPolicy``: the same for collection permissions (documents,
+  images), plus the row's organization and role ceiling, led by an indexed
+  ``organization_id IN (...)``.
+- ``OrganizationPermissionPolicy``: model permissions for organization-owned snippets,
+  narrowed to the rows of organizations the person edits (and their ceilings).
 """
 
 from __future__ import annotations
@@ -17,50 +20,46 @@ from typing import Any
 from django.db.models import Model, Q, QuerySet
 from wagtail.models import Page
 from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permission_policies.collections import CollectionOwnershipPermissionPolicy
+from wagtail.permission_policies.pages import PagePermissionPolicy
 
+from organizations import access
 from organizations.models import Membership, Organization
-from organizations.roles import CAPABILITIES, Capability
+from organizations.pages import root_pages
+from organizations.roles import Capability
 
-_CACHE_ATTR = "_orgportal_content_org_ids"
+_ROOT_PATHS_ATTR = "_orgportal_root_paths"
 
 
 def content_organization_ids(user: Any) -> frozenset[int]:
-    """Active organizations where ``user`` may edit content (cached on the user object)."""
-    if not getattr(user, "is_authenticated", False):
-        return frozenset()
-    cached = getattr(user, _CACHE_ATTR, None)
-    if cached is not None:
-        return cached
-    if user.is_superuser:
-        ids = frozenset(Organization.objects.values_list("pk", flat=True))
-    else:
-        roles = [r for r, caps in CAPABILITIES.items() if Capability.EDIT_CONTENT in caps]
-        ids = frozenset(
-            Membership.objects.filter(
-                user=user, role__in=roles, organization__is_active=True
-            ).values_list("organization_id", flat=True)
-        )
-    setattr(user, _CACHE_ATTR, ids)
-    return ids
+    """Organizations whose content the person may edit (operators: all)."""
+    if access.is_operator(user):
+        return frozenset(Organization.objects.values_list("pk", flat=True))
+    return access.organization_ids(user, Capability.EDIT_CONTENT)
 
 
 def organization_root_paths(user: Any) -> list[str]:
-    """Tree paths of the OrganizationPages of the user's content organizations."""
-    from dashboards.models import OrganizationPage
-
-    if getattr(user, "is_superuser", False):
-        return [""]  # the whole tree
-    return list(
-        OrganizationPage.objects.filter(organization_id__in=content_organization_ids(user))
-        .order_by("path")
-        .values_list("path", flat=True)
-    )
+    """Tree paths of the root pages of the person's content organizations ([""] for an
+    operator: the whole tree). Cached on the user object for the request."""
+    if access.is_operator(user):
+        return [""]
+    cached = getattr(user, _ROOT_PATHS_ATTR, None)
+    if cached is None:
+        cached = list(
+            root_pages()
+            .filter(organization_id__in=content_organization_ids(user))
+            .order_by("path")
+            .values_list("path", flat=True)
+        )
+        setattr(user, _ROOT_PATHS_ATTR, cached)
+    return cached
 
 
 def scope_pages(
     pages: QuerySet[Page], user: Any, *, include_ancestors: bool = True
 ) -> QuerySet[Page]:
-    """Pages inside the user's organization subtrees (and, for navigation, their ancestors)."""
+    """Pages inside the person's organization subtrees (and, for navigation, their
+    ancestors)."""
     paths = organization_root_paths(user)
     if paths == [""]:
         return pages
@@ -81,23 +80,81 @@ def page_in_scope(page: Page, user: Any) -> bool:
     return paths == [""] or any(page.path.startswith(path) for path in paths)
 
 
-class OrganizationPermissionPolicy(ModelPermissionPolicy):
-    """Model permission AND the instance's organization is one the user edits."""
+def _groups_of_content_organizations(permissions: QuerySet[Any], user: Any) -> QuerySet[Any]:
+    return permissions.filter(group__role_group__organization_id__in=content_organization_ids(user))
 
-    def _scoped(self, queryset: QuerySet[Any], user: Any) -> QuerySet[Any]:
-        if getattr(user, "is_superuser", False):
+
+class OrganizationPagePermissionPolicy(PagePermissionPolicy):
+    def get_all_permissions_for_user(self, user: Any) -> Any:
+        return _groups_of_content_organizations(super().get_all_permissions_for_user(user), user)
+
+
+def _has_field(model: type[Model], name: str) -> bool:
+    return any(field.name == name for field in model._meta.get_fields())
+
+
+class _OrganizationRows:
+    """Rows with an ``organization`` (and maybe a ``min_role`` ceiling) under the rule."""
+
+    model: type[Model]
+
+    def _ceiling_field(self) -> str | None:
+        return "min_role" if _has_field(self.model, "min_role") else None
+
+    def rows_q(self, user: Any) -> Q:
+        return access.visible_q(user, Capability.EDIT_CONTENT, min_role_field=self._ceiling_field())
+
+    def allows_row(self, user: Any, instance: Model) -> bool:
+        if access.is_operator(user):
+            return True
+        organization_id = getattr(instance, "organization_id", None)
+        if organization_id is None:
+            return False
+        ceiling = getattr(instance, "min_role", "") if self._ceiling_field() else ""
+        return access.check(
+            user, organization_id, Capability.EDIT_CONTENT, min_role=ceiling
+        ).allowed
+
+    def scoped(self, queryset: QuerySet[Any], user: Any) -> QuerySet[Any]:
+        if access.is_operator(user):
             return queryset
-        return queryset.filter(organization_id__in=content_organization_ids(user))
+        return queryset.filter(self.rows_q(user))
+
+
+class OrganizationMediaPermissionPolicy(_OrganizationRows, CollectionOwnershipPermissionPolicy):
+    """Documents and images: Wagtail's collection permissions and the rule, together."""
+
+    def get_all_permissions_for_user(self, user: Any) -> Any:
+        return _groups_of_content_organizations(super().get_all_permissions_for_user(user), user)
+
+    def user_has_any_permission_for_instance(self, user: Any, actions: Any, instance: Any) -> bool:
+        return self.allows_row(user, instance) and super().user_has_any_permission_for_instance(
+            user, actions, instance
+        )
+
+    def instances_user_has_any_permission_for(self, user: Any, actions: Any) -> Any:
+        # The rule's condition leads: PostgreSQL reads one organization's rows by index
+        # before Wagtail's "collection, or own upload in the collection" OR.
+        return self.scoped(super().instances_user_has_any_permission_for(user, actions), user)
+
+    def scoped_queryset(self, user: Any) -> QuerySet[Any]:
+        return self.scoped(self.model._default_manager.all(), user)
+
+
+class OrganizationPermissionPolicy(_OrganizationRows, ModelPermissionPolicy):
+    """Organization-owned snippets: the model permission AND the row's organization is
+    one the person edits (and its ceiling within their role there)."""
 
     def user_has_permission_for_instance(self, user: Any, action: str, instance: Model) -> bool:
-        if not self.user_has_permission(user, action):
-            return False
-        if getattr(user, "is_superuser", False):
-            return True
-        return getattr(instance, "organization_id", None) in content_organization_ids(user)
+        return self.user_has_permission(user, action) and self.allows_row(user, instance)
 
-    def instances_user_has_any_permission_for(self, user: Any, actions: list[str]) -> QuerySet[Any]:
-        return self._scoped(super().instances_user_has_any_permission_for(user, actions), user)
+    def user_has_any_permission_for_instance(
+        self, user: Any, actions: Any, instance: Model
+    ) -> bool:
+        return self.user_has_any_permission(user, actions) and self.allows_row(user, instance)
+
+    def instances_user_has_any_permission_for(self, user: Any, actions: list[str]) -> Any:
+        return self.scoped(super().instances_user_has_any_permission_for(user, actions), user)
 
     def users_with_any_permission_for_instance(self, actions: list[str], instance: Model) -> Any:
         users = self.users_with_any_permission(actions)
@@ -107,27 +164,39 @@ class OrganizationPermissionPolicy(ModelPermissionPolicy):
         ).distinct()
 
     def scoped_queryset(self, user: Any) -> QuerySet[Any]:
-        """Every row of the model the user may see at all in the admin."""
-        return self._scoped(self.model._default_manager.all(), user)
+        """Every row of the model the person may see at all in the admin."""
+        return self.scoped(self.model._default_manager.all(), user)
 
 
 def scoped_instances(model: type[Model], user: Any) -> QuerySet[Any]:
-    """Every row of ``model`` the user may see in the admin, whatever the model.
+    """Every row of ``model`` the person may see in the admin, whatever the model.
 
-    Pages: inside the user's organization subtrees. Organization-owned snippets: their
-    permission policy. Collection members (documents, images): Wagtail's collection
-    permissions. Anything else (users, groups, sites, ...): operators only.
+    Pages: inside the person's organization subtrees. Organization-owned rows (snippets,
+    documents, images): their policy. Anything else (users, groups, sites, ...):
+    operators only.
     """
     from wagtail.permissions import policy_registry
 
     manager = model._default_manager
-    if getattr(user, "is_superuser", False):
+    if access.is_operator(user):
         return manager.all()
     if issubclass(model, Page):
         return scope_pages(manager.all(), user, include_ancestors=False)
     policy = policy_registry.get_by_type(model)
-    if isinstance(policy, OrganizationPermissionPolicy):
+    if isinstance(policy, (OrganizationPermissionPolicy, OrganizationMediaPermissionPolicy)):
         return policy.scoped_queryset(user)
-    if hasattr(model, "collection"):
-        return policy.instances_user_has_any_permission_for(user, ["change", "delete", "choose"])
     return manager.none()
+
+
+def people_in_scope(user: Any) -> QuerySet[Any]:
+    """The people whose names and emails the person may see in the admin (filter
+    choices, owners, history): members of the organizations they edit."""
+    from django.contrib.auth import get_user_model
+
+    people = get_user_model()._default_manager.all()
+    if access.is_operator(user):
+        return people
+    members = Membership.objects.filter(organization_id__in=content_organization_ids(user)).values(
+        "user_id"
+    )
+    return people.filter(pk__in=members)

@@ -19,9 +19,11 @@ from wagtail.models import (
     GroupPagePermission,
     Page,
     PageViewRestriction,
+    Site,
 )
 
 from organizations.models import Membership, Organization, RoleGroup
+from organizations.pages import root_page_model
 from organizations.roles import Role
 
 CONTENT_ROLES = (Role.OWNER, Role.ADMIN, Role.EDITOR)
@@ -114,27 +116,23 @@ def _permissions(codenames: list[str]) -> list[Permission]:
 
 
 def _home_page() -> Page:
-    from home.models import HomePage
-
-    home = HomePage.objects.order_by("path").first()
-    if home is None:
-        raise RuntimeError("no HomePage exists: run migrate first")
-    return home
+    """The default site's root page: organization roots go right under it."""
+    site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
+    if site is None:
+        raise RuntimeError("no default Site exists: run migrate first")
+    return site.root_page
 
 
 def _ensure_root_page(organization: Organization, report: Report) -> Any:
-    from dashboards.models import OrganizationPage
-
-    page = OrganizationPage.objects.filter(organization=organization).first()
+    model = root_page_model()
+    page = model.objects.filter(organization=organization).first()
     if page is None:
         home = _home_page()
         slug = organization.slug
         if Page.objects.child_of(home).filter(slug=slug).exists():
             slug = f"{slug}-org"
         page = home.add_child(
-            instance=OrganizationPage(
-                title=organization.name, slug=slug, organization=organization, live=True
-            )
+            instance=model(title=organization.name, slug=slug, organization=organization, live=True)
         )
         page.save_revision().publish()
         report.created.append(f"page {page.url_path}")

@@ -25,5 +25,4 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("o/<slug:org_slug>/settings/", views.organization_settings, name="settings"),
-    path("o/<slug:org_slug>/settings/export/", views.export, name="export"),
 ]

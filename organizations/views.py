@@ -297,18 +297,3 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         messages.success(request, f"Welcome to {membership.organization.name}.")
         return redirect(membership.organization.get_absolute_url())
     return render(request, "organizations/invitation_accept.html", {"invitation": invitation})
-
-
-@org_view(Capability.MANAGE_ORGANIZATION)
-@require_POST
-def export(request: HttpRequest) -> HttpResponse:
-    from dashboards.exports import organization_export_request
-
-    organization = request.organization  # type: ignore[attr-defined]
-    organization_export_request(acting_user=request.user, organization=organization)
-    messages.success(
-        request,
-        "The export has started. Its progress shows on the dashboard; the zip appears in "
-        "Documents (visible to owners and admins) when it is ready.",
-    )
-    return HttpResponseRedirect(organization.get_absolute_url(), status=303)

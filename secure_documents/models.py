@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from wagtail.documents.models import AbstractDocument, Document
 from wagtail.models import get_root_collection_id
+from wagtail.search import index
 
 from organizations.querysets import TenantQuerySet
 from secure_documents.storage import get_secure_storage
@@ -78,6 +79,12 @@ class SecureDocument(AbstractDocument):
     )
 
     admin_form_fields = Document.admin_form_fields
+    # The access rule's condition (organizations.access.visible_q) filters searches too.
+    search_fields = [
+        *AbstractDocument.search_fields,
+        index.FilterField("organization_id"),
+        index.FilterField("min_role"),
+    ]
 
     objects = SecureDocumentQuerySet.as_manager()
 

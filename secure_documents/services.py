@@ -22,9 +22,10 @@ from django.db.models import Sum
 from django.dispatch import Signal
 from django.utils import timezone
 
+from organizations import access
 from organizations.audit import audit_record
 from organizations.cache import org_cache_key
-from organizations.models import Membership, Organization
+from organizations.models import Organization
 from organizations.roles import Capability, has_capability
 from secure_documents.access import DOWNLOAD_ACTION
 from secure_documents.models import ProcessingStatus, SecureDocument
@@ -35,12 +36,6 @@ logger = structlog.get_logger(__name__)
 document_uploaded = Signal()  # kwargs: document_id, organization_id
 document_processed = Signal()  # kwargs: document_id, organization_id, status
 document_deleted = Signal()  # kwargs: document_id, organization_id
-
-
-def _membership(user: Any, organization: Organization) -> Membership | None:
-    if not getattr(user, "is_authenticated", False):
-        return None
-    return Membership.objects.filter(user=user, organization=organization).first()
 
 
 def storage_used(organization: Organization | int) -> int:
@@ -93,11 +88,7 @@ def document_check(
     *, acting_user: Any, organization: Organization, name: str | None, file: IO[bytes], size: int
 ) -> CheckedFile:
     """Everything that can be decided without the database lock (also used by the admin form)."""
-    membership = _membership(acting_user, organization)
-    if membership is None or not has_capability(membership.role, Capability.UPLOAD_DOCUMENTS):
-        raise PermissionDenied("Your role does not allow uploading documents here.")
-    if not organization.is_active:
-        raise PermissionDenied("This organization is suspended.")
+    access.require(acting_user, organization, Capability.UPLOAD_DOCUMENTS)
     return check_upload(name=name, file=file, size=size)
 
 
@@ -180,11 +171,11 @@ def _after_upload(document_id: int, organization_id: int) -> None:
 
 def document_delete(*, acting_user: Any, document: SecureDocument) -> None:
     """Uploaders delete their own documents; editors and above delete any."""
-    membership = _membership(acting_user, document.organization)
+    role = access.require(acting_user, document.organization, min_role=document.min_role)
     own = document.uploaded_by_user_id == getattr(acting_user, "pk", None)
-    if membership is None or not (
-        has_capability(membership.role, Capability.EDIT_CONTENT)
-        or (own and has_capability(membership.role, Capability.UPLOAD_DOCUMENTS))
+    if not (
+        has_capability(role, Capability.EDIT_CONTENT)
+        or (own and has_capability(role, Capability.UPLOAD_DOCUMENTS))
     ):
         raise PermissionDenied("You cannot delete this document.")
     storage, name = document.file.storage, document.file.name

@@ -1,16 +1,12 @@
-"""Document responses: headers that keep a file from ever running in our origin, single
-byte ranges, and three ways to send the bytes without holding the file in memory.
+"""Protected file responses: headers that keep a file from ever running in our origin,
+single byte ranges, conditional requests, and three ways to send the bytes without
+holding the file in memory.
 
 Under ASGI, Django's FileResponse (and Wagtail's own document serving) turns a sync
-iterator into a list before sending, so a 200 MB file costs 200 MB per download. Here the
-filesystem is read in fixed chunks by an async generator (a file of at most one chunk in a
-single read), or the transfer is handed to nginx (X-Accel-Redirect) or to object storage
-(a presigned URL issued after the check).
-
-A streamed local file also names its path and byte range (``FileStreamingResponse``):
-when the server offers the ASGI zero-copy extension (config/zero_copy.py), the ASGI
-handler (config/asgi.py) has the kernel send the bytes with ``sendfile`` and the chunk
-generator is never started.
+iterator into a list before sending, so a 200 MB file costs 200 MB per download. Here a
+local file is streamed in fixed chunks by an async iterator (ASGI) or a sync one (WSGI),
+a small file is read in one go, or the transfer is handed to nginx (X-Accel-Redirect) or
+to object storage (a presigned URL issued after the check).
 """
 
 from __future__ import annotations
@@ -18,13 +14,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
 from django.http import (
     Http404,
+    HttpRequest,
     HttpResponse,
     HttpResponseNotModified,
     HttpResponseRedirect,
@@ -78,6 +77,33 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
     return ByteRange(start, min(end, size - 1))
 
 
+@dataclass(frozen=True)
+class StoredFile:
+    """What a response needs to know about a protected file, whatever its model."""
+
+    storage: Any
+    name: str  # the storage name
+    filename: str  # what the person's browser saves it as
+    size: int
+    content_type: str
+    etag: str
+    inline: bool = False
+    # Members-only files: private; files of a published site may be cached by anyone.
+    cache_control: str = "private, max-age=0, must-revalidate"
+
+
+def document_file(document: SecureDocument) -> StoredFile:
+    return StoredFile(
+        storage=secure_storage,
+        name=document.file.name,
+        filename=document.filename,
+        size=int(document.file_size or 0),
+        content_type=document.content_type or "application/octet-stream",
+        etag=document.etag,
+        inline=is_inline(document),
+    )
+
+
 def is_inline(document: SecureDocument) -> bool:
     return (
         document.content_type in INLINE_TYPES
@@ -86,21 +112,22 @@ def is_inline(document: SecureDocument) -> bool:
     )
 
 
-def security_headers(response: HttpResponse, document: SecureDocument) -> HttpResponse:
-    disposition = "inline" if is_inline(document) else "attachment"
-    response["Content-Disposition"] = content_disposition(disposition, document.filename)
+def security_headers(response: HttpResponse, stored: StoredFile) -> HttpResponse:
+    disposition = "inline" if stored.inline else "attachment"
+    response["Content-Disposition"] = content_disposition(disposition, stored.filename)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, max-age=0, must-revalidate"
+    response["Cache-Control"] = stored.cache_control
     response["Cross-Origin-Resource-Policy"] = "same-origin"
-    response["ETag"] = document.etag
+    response["ETag"] = stored.etag
     response["Accept-Ranges"] = "bytes"
-    response["Vary"] = "Cookie"
+    if stored.cache_control.startswith("private"):
+        response["Vary"] = "Cookie"
     return response
 
 
-async def _chunks(name: str, start: int, length: int) -> AsyncIterator[bytes]:
-    handle = await asyncio.to_thread(secure_storage.open, name, "rb")
+async def _async_chunks(stored: StoredFile, start: int, length: int) -> AsyncIterator[bytes]:
+    handle = await asyncio.to_thread(stored.storage.open, stored.name, "rb")
     try:
         if start:
             await asyncio.to_thread(handle.seek, start)
@@ -115,48 +142,43 @@ async def _chunks(name: str, start: int, length: int) -> AsyncIterator[bytes]:
         await asyncio.to_thread(handle.close)
 
 
-@dataclass(frozen=True)
-class FileSlice:
-    path: str
-    offset: int
-    count: int
+def _sync_chunks(stored: StoredFile, start: int, length: int) -> Iterator[bytes]:
+    with stored.storage.open(stored.name, "rb") as handle:
+        if start:
+            handle.seek(start)
+        remaining = length
+        while remaining > 0:
+            chunk = handle.read(min(CHUNK_SIZE, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+            yield chunk
 
 
-class FileStreamingResponse(StreamingHttpResponse):
-    """A streamed local file that also says which bytes of which file it streams, so a
-    server that can send files itself does so (``file_slice``)."""
-
-    def __init__(self, file_slice: FileSlice | None, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.file_slice = file_slice
+def not_modified(stored: StoredFile) -> HttpResponse:
+    return security_headers(HttpResponseNotModified(), stored)
 
 
-def _local_path(name: str) -> str | None:
-    try:
-        return secure_storage.path(name)
-    except NotImplementedError:  # object storage: no file on this machine
-        return None
-
-
-def not_modified(document: SecureDocument) -> HttpResponse:
-    return security_headers(HttpResponseNotModified(), document)
-
-
-def range_not_satisfiable(document: SecureDocument) -> HttpResponse:
+def range_not_satisfiable(stored: StoredFile) -> HttpResponse:
     response = HttpResponse(status=416)
-    response["Content-Range"] = f"bytes */{document.file_size}"
-    return security_headers(response, document)
+    response["Content-Range"] = f"bytes */{stored.size}"
+    return security_headers(response, stored)
 
 
 def build_response(
-    document: SecureDocument, *, byte_range: ByteRange | None, head: bool, mode: str | None = None
+    request: HttpRequest,
+    stored: StoredFile,
+    *,
+    byte_range: ByteRange | None,
+    mode: str | None = None,
+    accel_prefix: str | None = None,
 ) -> HttpResponse:
+    """The response that sends ``stored`` (or ``byte_range`` of it) after the check."""
     mode = mode or settings.DOCUMENT_SERVE_MODE
-    size = int(document.file_size or 0)
-    content_type = document.content_type or "application/octet-stream"
+    head = request.method == "HEAD"
     if mode == "s3":
-        url = secure_storage.presigned_url(
-            document.file.name, filename=document.filename, inline=is_inline(document)
+        url = stored.storage.presigned_url(
+            stored.name, filename=stored.filename, inline=stored.inline
         )
         response: HttpResponse = HttpResponseRedirect(url)
         response["Cache-Control"] = "private, no-store"
@@ -164,37 +186,39 @@ def build_response(
         return response
     if mode == "accel":
         # nginx serves the internal location itself, Range requests included.
-        response = HttpResponse(content_type=content_type)
-        response["X-Accel-Redirect"] = settings.DOCUMENT_ACCEL_PREFIX + quote(document.file.name)
+        response = HttpResponse(content_type=stored.content_type)
+        prefix = accel_prefix or settings.DOCUMENT_ACCEL_PREFIX
+        response["X-Accel-Redirect"] = prefix + quote(stored.name)
         response["X-Accel-Buffering"] = "no"
-        return security_headers(response, document)
-    start, length, status = 0, size, 200
+        return security_headers(response, stored)
+    start, length, status = 0, stored.size, 200
     if byte_range is not None:
         start, length, status = byte_range.start, byte_range.length, 206
     if head:
-        response = HttpResponse(content_type=content_type, status=status)
+        response = HttpResponse(content_type=stored.content_type, status=status)
     elif length <= CHUNK_SIZE:
-        # One chunk's worth: read it here (the view runs in a worker thread) and send a
-        # plain response, skipping the async iterator's thread hops per open/read/close.
         try:
-            body = secure_storage.read_bytes(document.file.name, start, length)
+            with stored.storage.open(stored.name, "rb") as handle:
+                handle.seek(start)
+                body = handle.read(length)
         except FileNotFoundError:
             # A row whose file is gone (the sweep reports these): nothing to send.
-            logger.warning("document file missing", extra={"document_id": document.pk})
+            logger.warning("stored file missing", extra={"storage_name": stored.name})
             raise Http404 from None
-        response = HttpResponse(body, content_type=content_type, status=status)
+        response = HttpResponse(body, content_type=stored.content_type, status=status)
     else:
-        path = _local_path(document.file.name)
-        response = FileStreamingResponse(
-            FileSlice(path, start, length) if path else None,
-            _chunks(document.file.name, start, length),
-            content_type=content_type,
-            status=status,
+        # Django's ASGI handler consumes an async iterator chunk by chunk, but buffers a
+        # sync one whole; its WSGI handler wants a sync one.
+        chunks: Any = (
+            _async_chunks(stored, start, length)
+            if isinstance(request, ASGIRequest)
+            else _sync_chunks(stored, start, length)
         )
+        response = StreamingHttpResponse(chunks, content_type=stored.content_type, status=status)
     response["Content-Length"] = str(length)
     if byte_range is not None:
-        response["Content-Range"] = f"bytes {byte_range.start}-{byte_range.end}/{size}"
-    return security_headers(response, document)
+        response["Content-Range"] = f"bytes {byte_range.start}-{byte_range.end}/{stored.size}"
+    return security_headers(response, stored)
 
 
 def etag_matches(header: str | None, etag: str) -> bool:
@@ -203,3 +227,18 @@ def etag_matches(header: str | None, etag: str) -> bool:
     if header.strip() == "*":
         return True
     return etag in {tag.strip().removeprefix("W/") for tag in header.split(",")}
+
+
+def file_response(request: HttpRequest, stored: StoredFile, **kwargs: Any) -> HttpResponse:
+    """Conditional and Range handling, then ``build_response``."""
+    if etag_matches(request.headers.get("If-None-Match"), stored.etag):
+        return not_modified(stored)
+    range_header = request.headers.get("Range")
+    if_range = request.headers.get("If-Range")
+    if if_range and if_range.strip() != stored.etag:
+        range_header = None  # the client's partial copy is stale: send everything
+    try:
+        byte_range = parse_range(range_header, stored.size)
+    except RangeNotSatisfiable:
+        return range_not_satisfiable(stored)
+    return build_response(request, stored, byte_range=byte_range, **kwargs)

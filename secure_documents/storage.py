@@ -8,7 +8,6 @@ again here, so even a bug upstream cannot write outside the storage root
 
 from __future__ import annotations
 
-import errno
 import os
 import posixpath
 from typing import Any
@@ -59,48 +58,12 @@ class SecureFileStorage(FileSystemStorage):
 
     @cached_property
     def real_location(self) -> str:
-        # Resolved once: the root does not move, and each download needs it.
         return os.path.realpath(self.location)
 
     def path(self, name: str) -> str:
         full = super().path(_checked_name(name))
         self._check_inside(os.path.realpath(full), name)
         return full
-
-    def read_bytes(self, name: str, start: int, length: int) -> bytes:
-        """Up to ``length`` bytes from ``start``: for a small download, read in the
-        request's thread.
-
-        Four system calls: open, a look at what was opened, read, close. ``open()``
-        through ``path()`` made about fifteen (``realpath`` checks every directory of the
-        path, ``open`` adds fstat/ioctl/lseek and a read at EOF), and each gives up the GIL:
-        with sixteen downloads in flight, each of those was a chance for another thread to
-        take it, measured as about 25 extra context switches per download. The check is
-        also tighter: it looks at the file actually opened (symlinks followed), not at a
-        path resolved before the open."""
-        # The name is checked (<uuid>/<uuid>/<name>: no "..", not absolute), and what
-        # the open reaches is checked below, so Django's safe_join is not needed here.
-        root = self.real_location
-        full = os.path.join(root, _checked_name(name))
-        try:
-            fd = os.open(full, os.O_RDONLY | os.O_CLOEXEC | _NOFOLLOW)
-        except OSError as exc:
-            if exc.errno == errno.ELOOP:
-                raise SuspiciousFileOperation(f"Refused document path {name!r}") from None
-            raise
-        try:
-            self._check_inside(_opened_path(fd, full), name)
-            parts = []
-            while length > 0:
-                part = os.pread(fd, length, start)
-                if not part:
-                    break
-                parts.append(part)
-                start += len(part)
-                length -= len(part)
-            return b"".join(parts)
-        finally:
-            os.close(fd)
 
     def _check_inside(self, resolved: str, name: str) -> None:
         # ``resolved`` is absolute and normalized (realpath, or what /proc names).
@@ -109,20 +72,6 @@ class SecureFileStorage(FileSystemStorage):
 
     def url(self, name: str | None) -> str:  # type: ignore[override]
         raise NotImplementedError("Protected documents have no public URL; use the serve view.")
-
-
-# A symlink as the file itself is refused by the open (ELOOP); one in a directory above it
-# is followed and then caught by the look at what was opened.
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-
-
-def _opened_path(fd: int, full: str) -> str:
-    """The real path of the file open as ``fd``: one readlink of Linux's /proc entry for
-    it; elsewhere, ``full`` resolved (a lstat per directory)."""
-    try:
-        return os.readlink(f"/proc/self/fd/{fd}")
-    except OSError:
-        return os.path.realpath(full)
 
 
 def _s3_class() -> type:
@@ -161,12 +110,6 @@ def _s3_class() -> type:
                 },
                 expire=settings.DOCUMENT_PRESIGNED_SECONDS,
             )
-
-        def read_bytes(self, name: str, start: int, length: int) -> bytes:
-            with self.open(_checked_name(name), "rb") as handle:
-                if start:
-                    handle.seek(start)
-                return bytes(handle.read(length))
 
     return SecureS3Storage
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -16,26 +14,14 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.session import session_claim
-from organizations.access import require_capability
+from organizations.access import Denial, require_capability
 from organizations.decorators import org_view
+from organizations.middleware import mfa_setup_redirect
 from organizations.roles import Capability
 from secure_documents import services
-from secure_documents.access import (
-    access_document,
-    grant_download,
-    grant_download_for_session,
-    organization_requiring_mfa,
-)
+from secure_documents.access import access_document, check_download
 from secure_documents.selectors import library_queryset
-from secure_documents.serving import (
-    RangeNotSatisfiable,
-    build_response,
-    etag_matches,
-    not_modified,
-    parse_range,
-    range_not_satisfiable,
-)
+from secure_documents.serving import document_file, file_response
 from secure_documents.tables import DocumentFilter, DocumentTable
 from secure_documents.upload_handlers import LimitedUploadHandler
 from secure_documents.upload_handlers import install as install_upload_handler
@@ -48,86 +34,25 @@ from ui.tables import build_table, render_table_page
 def serve(request: HttpRequest, document_id: int, document_filename: str) -> HttpResponse:
     """``/documents/<id>/<name>``: the only way to a document's bytes.
 
-    Anyone who is not an active member of the document's organization gets the same 404
-    as for a document that does not exist — for HEAD, Range and conditional requests too,
-    because every branch below runs after the check.
-
-    A sync view on purpose: the middleware stack runs in sync mode in one worker thread
-    per request (config/asgi.py), so the queries run there without switching threads.
-    A large file is then sent by the server with ``sendfile`` when it offers the ASGI
-    zero-copy extension, or read in chunks by an async iterator that Django's ASGI
-    handler drives on the event loop (serving.build_response).
+    The access rule decides (organizations/access.py). Anyone it refuses gets the same 404
+    as for a document that does not exist, for HEAD, Range and conditional requests too,
+    because every branch below runs after the check; only a member held back by the
+    organization's two-factor requirement is sent to set it up, as its pages do.
     """
-    try:
-        return _serve(request, document_id, document_filename)
-    finally:
-        # A long download must not hold a pooled database connection until its last
-        # byte: the eleventh concurrent download would otherwise wait for one.
-        _release_connection()
-
-
-def _serve(request: HttpRequest, document_id: int, document_filename: str) -> HttpResponse:
-    # A plain GET or HEAD is a download whatever the document: check and record it in
-    # one statement. A conditional or Range request may end as 304 or 416 (no download),
-    # so it is recorded only once that is known.
-    conditional = "If-None-Match" in request.headers or "Range" in request.headers
-    grant = None
-    claim = session_claim(request)
-    if claim is not None:
-        # The session's user verified in the same statement: no query to load it first.
-        grant = grant_download_for_session(
-            claim=claim, document_id=document_id, filename=document_filename, record=not conditional
+    checked = check_download(user=request.user, document_id=document_id, filename=document_filename)
+    document = checked.document
+    if document is None or not checked.decision.allowed:
+        if document is not None and checked.decision.denial is Denial.MFA_REQUIRED:
+            return mfa_setup_redirect(request, document.organization.name)
+        raise Http404
+    stored = document_file(document)
+    response = file_response(request, stored)
+    if response.status_code not in (304, 416):  # a download (or a hand-over of one)
+        byte_range = response.get("Content-Range", "").removeprefix("bytes ").split("/")[0]
+        services.document_record_download(
+            user=request.user, document=document, byte_range=byte_range
         )
-    if grant is None:
-        # Loading request.user applies Django's own session checks (fallback keys, a
-        # changed password); then the same check for that user, or the 404.
-        user = request.user
-        grant = grant_download(
-            user=user, document_id=document_id, filename=document_filename, record=not conditional
-        )
-    else:
-        user = None  # verified by the statement, and not loaded
-    if grant is None:
-        organization = organization_requiring_mfa(user=user, document_id=document_id)
-        if organization is None:
-            raise Http404
-        # A member held back only by the organization's two-factor requirement: the
-        # same answer as its portal pages give (OrganizationSecurityMiddleware).
-        messages.warning(
-            request,
-            f"{organization.name} requires two-factor authentication. Set it up to continue.",
-        )
-        target = reverse("mfa_activate_totp")
-        return HttpResponseRedirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
-    document = grant.document
-    if grant.recorded:
-        return build_response(document, byte_range=None, head=request.method == "HEAD")
-    if etag_matches(request.headers.get("If-None-Match"), document.etag):
-        return not_modified(document)
-    range_header = request.headers.get("Range")
-    if_range = request.headers.get("If-Range")
-    if if_range and if_range.strip() != document.etag:
-        range_header = None  # the client's partial copy is stale: send everything
-    try:
-        byte_range = parse_range(range_header, int(document.file_size or 0))
-    except RangeNotSatisfiable:
-        return range_not_satisfiable(document)
-    if user is None:
-        # The audit row of a Range download needs only the verified user's id.
-        user = get_user_model()(pk=claim.user_id)  # type: ignore[union-attr]
-    services.document_record_download(
-        user=user,
-        document=document,
-        byte_range=f"{byte_range.start}-{byte_range.end}" if byte_range else "",
-    )
-    return build_response(document, byte_range=byte_range, head=request.method == "HEAD")
-
-
-def _release_connection() -> None:
-    from django.db import connection
-
-    if not connection.in_atomic_block:
-        connection.close()
+    return response
 
 
 # --- library -------------------------------------------------------------------------------
@@ -248,7 +173,7 @@ def _upload(request: HttpRequest) -> HttpResponse:
 @require_POST
 def delete(request: HttpRequest, public_id: Any) -> HttpResponse:
     organization = request.organization  # type: ignore[attr-defined]
-    document = access_document(organization, public_id)
+    document = access_document(request.user, organization, public_id)
     require_capability(request.membership, Capability.UPLOAD_DOCUMENTS)  # type: ignore[attr-defined]
     services.document_delete(acting_user=request.user, document=document)
     messages.success(request, f"{document.title} was deleted.")

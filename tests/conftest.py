@@ -284,15 +284,12 @@ def celery_worker(transactional_db, tmp_path: Path) -> Iterator[CeleryWorker]:  
         worker.stop()
 
 
-HTTP_PROTOCOL = "config.zero_copy:ZeroCopyHttpToolsProtocol"  # as docker/start_server.sh
-
-
 @contextmanager
 def uvicorn_server(
     tmp_path: Path, *, server_args: tuple[str, ...] = (), **env_overrides: str
 ) -> Iterator[int]:
     """A real uvicorn serving ``config.asgi`` on the current test database, with the
-    deployment's HTTP protocol; yields its port. ``env_overrides`` replace the default
+    stock HTTP protocol; yields its port. ``env_overrides`` replace the default
     environment (e.g. another ``REDIS_URL``); ``server_args`` go to uvicorn's command line
     (e.g. ``--loop asyncio``)."""
     port = free_port()
@@ -318,8 +315,6 @@ def uvicorn_server(
                 "off",
                 "--ws",
                 "websockets-sansio",
-                "--http",
-                HTTP_PROTOCOL,
                 *server_args,
             ],
             cwd=ROOT,

@@ -46,12 +46,13 @@ WAGTAIL_SITE_NAME = env.str("SITE_NAME", default="Org Portal")
 
 # --- applications -----------------------------------------------------------------------
 INSTALLED_APPS = [
-    # Project apps first so their templates override the libraries' ones.
+    # Project apps first so their templates override the libraries' ones (except
+    # secure_documents, below: its ready() must run after wagtail.documents').
     "accounts",
     "home",
     "organizations",
     "dashboards",
-    "secure_documents",
+    "operators",
     "ui",
     "channels",
     "wagtail.contrib.forms",
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "wagtail.users",
     "wagtail.snippets",
     "wagtail.documents",
+    "secure_documents",
     "wagtail.images",
     "wagtail.search",
     "wagtail.admin",
@@ -103,15 +105,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "config.request_log.RequestLogMiddleware",
+    "django_structlog.middlewares.RequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "organizations.middleware.OrganizationMiddleware",
-    "organizations.middleware.OrganizationSecurityMiddleware",
-    "organizations.admin_guard.AdminTenantGuardMiddleware",
+    "organizations.admin_guard.AdminAccessMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
@@ -297,9 +298,13 @@ DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True
 
 # --- auth ---------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    # allauth's backend, with the signed-in user read from the cache (accounts/backends.py).
+    "accounts.backends.CachedUserBackend",
+    # Sessions signed in before the cached backend keep working.
     "allauth.account.auth_backends.AuthenticationBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
+USER_CACHE_SECONDS = env.int("USER_CACHE_SECONDS", default=300)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -489,8 +494,17 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Wagtail ------------------------------------------------------------------------------
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# All sign-in goes through allauth (two-factor, rate limits): the admin's, the front
+# end's (members-only pages), and no shared-password page privacy (an unthrottled form).
 WAGTAILADMIN_LOGIN_URL = "account_login"
+WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+WAGTAIL_PASSWORD_RESET_ENABLED = False
+WAGTAIL_PRIVATE_PAGE_OPTIONS = {"SHARED_PASSWORD": False}
+WAGTAILDOCS_PRIVATE_COLLECTION_OPTIONS = {"SHARED_PASSWORD": False}
 WAGTAILDOCS_DOCUMENT_MODEL = "secure_documents.SecureDocument"
+# Each organization's root page type (organizations.pages.AbstractOrganizationPage).
+ORGANIZATION_ROOT_PAGE_MODEL = "dashboards.OrganizationPage"
 # Wagtail's own form check; secure_documents.validation applies the full rules.
 WAGTAILDOCS_EXTENSIONS = DOCUMENT_ALLOWED_EXTENSIONS
 

@@ -65,7 +65,7 @@ async def test_publishing_an_announcement_reaches_its_audience_only(org_a, org_b
             organization=org_a.organization,
             title="Editors meeting",
             body="<p>At noon.</p>",
-            audience=Role.EDITOR,
+            min_role=Role.EDITOR,
         )
         announcement.save_revision(user=org_a.users[Role.ADMIN]).publish()
 

@@ -105,7 +105,11 @@ def test_members_only_pages(client, org_a, org_b) -> None:  # type: ignore[no-un
     root = OrganizationPage.objects.get(organization=org_a.organization)
     restriction = PageViewRestriction.objects.get(page=root)
     assert restriction.restriction_type == PageViewRestriction.GROUPS
-    assert client.get(root.url).status_code == 302  # anonymous: sign in first
+    # Anonymous: the same 404 as for a page that does not exist, offering to sign in.
+    response = client.get(root.url)
+    assert response.status_code == 404
+    assert client.get("/alpha/no-such-page/").status_code == 404
+    assert b"/accounts/login/?next=/alpha/" in response.content
     client.force_login(org_b.users[Role.OWNER])
     assert client.get(root.url).status_code == 404
     client.force_login(org_a.users[Role.VIEWER])

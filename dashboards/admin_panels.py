@@ -6,22 +6,23 @@ from typing import Any
 
 from wagtail.admin.ui.components import Component
 
+from dashboards.models import OrganizationPage
+from dashboards.selectors import activity
 from organizations.models import Membership, Organization
 
 
 class OrganizationHomePanel(Component):
     name = "organization_summary"
-    template_name = "organizations/admin/home_panel.html"
+    template_name = "dashboards/admin/home_panel.html"
 
-    def __init__(self, organization: Organization, order: int = 100) -> None:
+    def __init__(self, organization: Organization, role: str, order: int = 100) -> None:
         self.organization = organization
+        self.role = role
         self.order = order
 
     def get_context_data(self, parent_context: Any = None) -> dict[str, Any]:
         from wagtail.documents import get_document_model
         from wagtail.models import Page
-
-        from dashboards.models import OrganizationPage
 
         organization = self.organization
         root = OrganizationPage.objects.filter(organization=organization).first()
@@ -38,12 +39,10 @@ class OrganizationHomePanel(Component):
             .order_by("-created_at")
             .only("pk", "title", "created_at")[:5]
         )
-        from dashboards.selectors import activity
-
         return {
             "organization": organization,
             "organization_id": organization.pk,
-            "events": activity(organization.pk, limit=6),
+            "events": activity(organization.pk, self.role, limit=6),
             "root": root,
             "pages": pages,
             "documents": documents,

@@ -33,7 +33,7 @@ def organization_set_active(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, f"{organization.name} was {state}.")
         return redirect(INDEX_URL)
     return TemplateResponse(
-        request, "organizations/platform/confirm_set_active.html", {"organization": organization}
+        request, "operators/confirm_set_active.html", {"organization": organization}
     )
 
 
@@ -64,7 +64,7 @@ def organization_quota(request: HttpRequest, pk: int) -> HttpResponse:
     status = 400 if form.is_bound and form.errors else 200
     return TemplateResponse(
         request,
-        "organizations/platform/quota.html",
+        "operators/quota.html",
         {"organization": organization, "form": form},
         status=status,
     )
@@ -81,6 +81,4 @@ def failed_task_retry(request: HttpRequest, pk: int) -> HttpResponse:
         new_id = retry_failed_task(failed, acting_user=request.user)
         messages.success(request, f"{failed.task_name} sent again as {new_id}.")
         return redirect("organizations_failedtask_modeladmin_index")
-    return TemplateResponse(
-        request, "organizations/platform/confirm_retry.html", {"failed": failed}
-    )
+    return TemplateResponse(request, "operators/confirm_retry.html", {"failed": failed})
