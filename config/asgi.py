@@ -1,8 +1,8 @@
 """ASGI entry point: HTTP goes to Django's own handler, websockets through Channels.
 
-Websockets are authenticated from the session cookie and must come from an origin in
-ALLOWED_HOSTS (``AllowedHostsOriginValidator``), which stops cross-site websocket
-hijacking with a victim's cookie.
+Websockets are authenticated from the session cookie and must come from an allowed
+origin (``WEBSOCKET_ALLOWED_ORIGINS``: https origins only in production), which stops
+cross-site websocket hijacking with a victim's cookie.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from channels.security.websocket import OriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
@@ -33,8 +33,9 @@ if settings.DEBUG:
 application = ProtocolTypeRouter(
     {
         "http": http_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        "websocket": OriginValidator(
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns)),
+            settings.WEBSOCKET_ALLOWED_ORIGINS,
         ),
     }
 )

@@ -92,6 +92,18 @@ def live(request: HttpRequest) -> JsonResponse:
     return _no_store(JsonResponse({"status": "ok"}))
 
 
+async def _may_see_detail(request: HttpRequest) -> bool:
+    """Which check failed, and why, is for operators and monitoring (the metrics token):
+    anyone else (load balancers, probes, the public) gets the status code and a bare
+    body, nothing about the platform's parts."""
+    from config.metrics import has_metrics_token
+
+    if has_metrics_token(request):
+        return True
+    user = await request.auser()
+    return bool(user.is_authenticated and user.is_active and user.is_superuser)
+
+
 @require_GET
 async def ready(request: HttpRequest) -> JsonResponse:
     checks = readiness_checks()
@@ -101,5 +113,7 @@ async def ready(request: HttpRequest) -> JsonResponse:
         for name, result in zip(checks, results, strict=True)
     }
     failing = sorted(name for name, outcome in report.items() if outcome != "ok")
-    body = {"status": "error" if failing else "ok", "checks": report, "failing": failing}
+    body: dict[str, Any] = {"status": "error" if failing else "ok"}
+    if await _may_see_detail(request):
+        body |= {"checks": report, "failing": failing}
     return _no_store(JsonResponse(body, status=503 if failing else 200))

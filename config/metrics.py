@@ -29,13 +29,18 @@ QUEUE_LENGTH = Gauge(
 )
 
 
-def _authorized(request: HttpRequest) -> bool:
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated and user.is_superuser:
-        return True
+def has_metrics_token(request: HttpRequest) -> bool:
     token = settings.METRICS_TOKEN
     header = request.headers.get("Authorization", "")
     return bool(token) and hmac.compare_digest(header, f"Bearer {token}")
+
+
+def _authorized(request: HttpRequest) -> bool:
+    """Operators, or whoever presents the metrics token (Prometheus)."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.is_active and user.is_superuser:
+        return True
+    return has_metrics_token(request)
 
 
 def _update_queue_lengths() -> None:

@@ -475,6 +475,21 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the meta tag, not the 
 
 from csp.constants import NONCE, NONE, SELF  # noqa: E402
 
+# Origins allowed to open websockets (Channels' OriginValidator patterns). Production
+# accepts https origins only: by default the ALLOWED_HOSTS over https, plus the https
+# CSRF_TRUSTED_ORIGINS (with their ports). Scheme-less entries (development, tests)
+# match any scheme and port.
+WEBSOCKET_ALLOWED_ORIGINS = env.list("WEBSOCKET_ALLOWED_ORIGINS", default=[]) or (
+    list(ALLOWED_HOSTS)
+    if DEBUG
+    else [f"https://{host}" for host in ALLOWED_HOSTS]
+    + [origin for origin in CSRF_TRUSTED_ORIGINS if origin.startswith("https://")]
+)
+_site = urlparse(SITE_URL)
+_WEBSOCKET_SOURCES = [f"{'wss' if _site.scheme == 'https' else 'ws'}://{_site.netloc}"]
+if DEBUG:
+    _WEBSOCKET_SOURCES += ["ws://localhost:*", "ws://127.0.0.1:*"]
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -483,7 +498,8 @@ CONTENT_SECURITY_POLICY = {
         "style-src": [SELF, "'unsafe-inline'"],
         "img-src": [SELF, "data:", "blob:"],
         "font-src": [SELF, "data:"],
-        "connect-src": [SELF, "ws:", "wss:"] if DEBUG else [SELF, "wss:"],
+        # This site's own websocket origin only ('self' does not cover ws: everywhere).
+        "connect-src": [SELF, *_WEBSOCKET_SOURCES],
         "frame-src": [SELF],
         "frame-ancestors": [NONE],
         "object-src": [NONE],

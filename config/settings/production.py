@@ -5,8 +5,19 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlparse
+
+from django.core.exceptions import ImproperlyConfigured
+
 from config.settings.base import *  # noqa: F403
-from config.settings.base import env
+from config.settings.base import WEBSOCKET_ALLOWED_ORIGINS, env
+
+# Websockets carry the session cookie: only pages served over https may open them.
+_insecure = [origin for origin in WEBSOCKET_ALLOWED_ORIGINS if urlparse(origin).scheme != "https"]
+if _insecure:
+    raise ImproperlyConfigured(
+        f"WEBSOCKET_ALLOWED_ORIGINS must be https origins in production: {_insecure}"
+    )
 
 # TLS terminates at the proxy (nginx, a load balancer); it tells us with this header.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -29,3 +29,5 @@ ACCOUNT_EMAIL_VERIFICATION = "optional"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".test-media")
 SECURE_DOCUMENTS_ROOT = env.path("SECURE_DOCUMENTS_ROOT", default=BASE_DIR / ".test-protected")
 CACHES["default"]["KEY_PREFIX"] = f"test-{os.getpid()}"  # noqa: F405
+# Test servers listen on 127.0.0.1 at random ports over http: any scheme and port there.
+WEBSOCKET_ALLOWED_ORIGINS = env.list("WEBSOCKET_ALLOWED_ORIGINS", default=ALLOWED_HOSTS)  # noqa: F405

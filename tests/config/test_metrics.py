@@ -31,14 +31,16 @@ def test_metrics_without_a_token_configured_refuse_bearer_requests(client, setti
 
 def test_readiness_needs_a_celery_worker_when_tasks_are_queued(client, settings) -> None:  # type: ignore[no-untyped-def]
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    response = client.get("/health/ready")
+    settings.METRICS_TOKEN = "t"
+    response = client.get("/health/ready", headers={"Authorization": "Bearer t"})
     assert response.status_code == 503
     assert "celery" in response.json()["failing"]
 
 
 def test_readiness_passes_with_a_real_worker(celery_worker, client, settings) -> None:  # type: ignore[no-untyped-def]
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    response = client.get("/health/ready")
+    settings.METRICS_TOKEN = "t"
+    response = client.get("/health/ready", headers={"Authorization": "Bearer t"})
     assert response.status_code == 200, response.json()
     assert response.json()["checks"]["celery"] == "ok"
 

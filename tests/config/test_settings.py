@@ -111,3 +111,48 @@ def test_production_sends_the_hardening_headers(client, settings) -> None:  # ty
     assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
     assert response["Cross-Origin-Opener-Policy"] == "same-origin"
     assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+
+
+ORIGINS_PROBE = (
+    "import json, django; django.setup(); from django.conf import settings as s;"
+    "print(json.dumps({'origins': s.WEBSOCKET_ALLOWED_ORIGINS,"
+    " 'connect': s.CONTENT_SECURITY_POLICY['DIRECTIVES']['connect-src']}))"
+)
+
+
+def test_production_accepts_websockets_from_https_origins_only() -> None:
+    env = {
+        **PRODUCTION_ENV,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SITE_URL": "https://portal.example.com",
+        "CSRF_TRUSTED_ORIGINS": "https://portal.example.com:8443,http://old.example.com",
+    }
+    result = _run(["-c", ORIGINS_PROBE], env)
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert found["origins"] == ["https://portal.example.com", "https://portal.example.com:8443"]
+    # The CSP lets pages open this site's own websocket, no other host's.
+    assert found["connect"] == ["'self'", "wss://portal.example.com"]
+    refused = _run(
+        ["-c", ORIGINS_PROBE], {**env, "WEBSOCKET_ALLOWED_ORIGINS": "http://portal.example.com"}
+    )
+    assert refused.returncode != 0
+    assert "must be https origins in production" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    ("origin", "accepted"),
+    [
+        ("https://portal.example.com", True),
+        ("http://portal.example.com", False),
+        ("https://evil.example.com", False),
+        ("https://portal.example.com.evil.example", False),
+    ],
+)
+def test_the_production_origin_patterns_refuse_plain_http(origin: str, accepted: bool) -> None:
+    from urllib.parse import urlparse
+
+    from channels.security.websocket import OriginValidator
+
+    validator = OriginValidator(None, ["https://portal.example.com"])
+    assert validator.valid_origin(urlparse(origin)) is accepted

@@ -370,6 +370,10 @@ def static_root(workdir: Path) -> Path:
 # --- the stack ----------------------------------------------------------------------------
 
 
+# Monitoring's bearer token: /metrics and the detail of /health/ready.
+STACK_METRICS_TOKEN = "stack-metrics-token-for-tests"
+
+
 @dataclass
 class Stack:
     """The deployment as processes: app, worker, beat and nginx, behind one URL."""
@@ -407,7 +411,12 @@ class Stack:
             "HOST": "127.0.0.1",
             "PORT": str(self.app_port),
         }
-        return {**with_local(compose_environment("app"), local), **STACK_TUNING, **overrides}
+        return {
+            **with_local(compose_environment("app"), local),
+            **STACK_TUNING,
+            "METRICS_TOKEN": STACK_METRICS_TOKEN,
+            **overrides,
+        }
 
     def celery_env(self, service: str, **overrides: str) -> dict[str, str]:
         local = {

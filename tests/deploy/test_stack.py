@@ -11,11 +11,12 @@ import sys
 
 import pytest
 
-from tests.deploy.conftest import ROOT, SITE_HOST, Stack
+from tests.deploy.conftest import ROOT, SITE_HOST, STACK_METRICS_TOKEN, Stack
 
 
 def test_ready_through_nginx(stack: Stack) -> None:
-    with stack.client() as client:
+    monitoring = {"Authorization": f"Bearer {STACK_METRICS_TOKEN}"}
+    with stack.client(headers=monitoring) as client:
         response = client.get("/health/ready")
     assert response.status_code == 200, response.text
     body = response.json()
