@@ -14,7 +14,11 @@ from config import health, metrics
 from config.views import frontend_login_redirect, not_found
 from home import views as home_views
 from organizations import views as organization_views
-from organizations.admin_views import ScopedLogEntriesView, ScopedSnippetModelIndexView
+from organizations.admin_views import (
+    ScopedLogEntriesView,
+    ScopedSnippetModelIndexView,
+    scoped_tag_autocomplete,
+)
 from secure_documents import views as document_views
 from secure_documents.admin_views import SecureDocumentCreateView, SecureMultipleAddView
 
@@ -51,6 +55,16 @@ urlpatterns = [
         "admin/reports/site-history/results/",
         require_admin_access(ScopedLogEntriesView.as_view(results_only=True)),
         name="scoped_site_history_results",
+    ),
+    path(
+        "admin/tag-autocomplete/",
+        require_admin_access(scoped_tag_autocomplete),
+        name="scoped_tag_autocomplete",
+    ),
+    path(
+        "admin/tag-autocomplete/<slug:app_name>/<slug:model_name>/",
+        require_admin_access(scoped_tag_autocomplete),
+        name="scoped_tag_model_autocomplete",
     ),
     path(
         "admin/snippets/",

@@ -8,6 +8,7 @@ from wagtail.admin.ui.components import Component
 
 from dashboards.models import OrganizationPage
 from dashboards.selectors import activity
+from organizations.access import ceilings_within
 from organizations.models import Membership, Organization
 
 
@@ -35,7 +36,9 @@ class OrganizationHomePanel(Component):
         )
         documents = (
             get_document_model()
-            .objects.filter(collection_id=organization.collection_id)
+            .objects.filter(
+                organization_id=organization.pk, min_role__in=ceilings_within(self.role)
+            )
             .order_by("-created_at")
             .only("pk", "title", "created_at")[:5]
         )

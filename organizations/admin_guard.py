@@ -29,6 +29,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template.response import TemplateResponse
 from django.urls import Resolver404, resolve
+from taggit.models import Tag
 from wagtail.models import Collection, Page
 
 from organizations import access
@@ -38,6 +39,7 @@ from organizations.permissions import (
     people_in_scope,
     scope_pages,
     scoped_instances,
+    tags_in_scope,
 )
 
 logger = structlog.get_logger(__name__)
@@ -180,20 +182,38 @@ class AdminAccessMiddleware:
 
 
 def narrow_filter_choices(context: dict[str, Any], user: Any) -> None:
-    """Narrow the choices of every filter in a listing's context that lists people or
-    collections to those of the person's organizations (Wagtail builds them from every
-    row: the explorer's owner, the locked pages report's "locked by", site history's
-    user, the collection filters)."""
+    """Narrow the choices of every filter in a listing's context that lists people,
+    collections or tags to those of the person's organizations (Wagtail builds them from
+    every row: the explorer's owner, the locked pages report's "locked by", site
+    history's user, the collection filters, the most popular tags)."""
+    if "popular_tags" in context:
+        context["popular_tags"] = [
+            tag for tag in context["popular_tags"] if tag.pk in _tag_ids(user)
+        ]
     filterset = context.get("filters")
     form = getattr(filterset, "form", None)
     if form is None:
         return
     people_model = get_user_model()
-    for field in form.fields.values():
-        if not isinstance(field, forms.ModelChoiceField):
-            continue
-        model = field.queryset.model
-        if issubclass(model, people_model):
-            field.queryset = field.queryset.filter(pk__in=people_in_scope(user).values("pk"))
-        elif issubclass(model, Collection):
-            field.queryset = field.queryset.filter(organization__in=content_organization_ids(user))
+    for name, field in form.fields.items():
+        if isinstance(field, forms.ModelChoiceField):
+            model = field.queryset.model
+            if issubclass(model, people_model):
+                field.queryset = field.queryset.filter(pk__in=people_in_scope(user).values("pk"))
+            elif issubclass(model, Collection):
+                field.queryset = field.queryset.filter(
+                    organization__in=content_organization_ids(user)
+                )
+            elif issubclass(model, Tag):
+                field.queryset = field.queryset.filter(pk__in=_tag_ids(user))
+        elif name == "tag" and isinstance(field, forms.MultipleChoiceField):
+            names = set(tags_in_scope(user).values_list("name", flat=True))
+            field.choices = [choice for choice in field.choices if choice[0] in names]
+
+
+def _tag_ids(user: Any) -> set[int]:
+    cached = getattr(user, "_orgportal_tag_ids", None)
+    if cached is None:
+        cached = set(tags_in_scope(user).values_list("pk", flat=True))
+        user._orgportal_tag_ids = cached
+    return cached

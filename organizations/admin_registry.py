@@ -213,7 +213,12 @@ REGISTRY: dict[str, Rule] = {
     **_rules(Kind.SCOPED, "snippets", "scoped_snippet_index", "wagtailsnippets:index"),
     **_rules(Kind.SCOPED, "history", "scoped_site_history", "scoped_site_history_results"),
     **_rules(
-        Kind.SCOPED, "tags", "wagtailadmin_tag_autocomplete", "wagtailadmin_tag_model_autocomplete"
+        Kind.SCOPED,
+        "tags",
+        "scoped_tag_autocomplete",
+        "scoped_tag_model_autocomplete",
+        "wagtailadmin_tag_autocomplete",
+        "wagtailadmin_tag_model_autocomplete",
     ),
     **_rules(
         Kind.SCOPED,

@@ -15,7 +15,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import models
 from wagtail.admin.panels import FieldPanel
-from wagtail.models import Page
+from wagtail.models import Page, PagePermissionTester
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -48,6 +48,35 @@ class AbstractOrganizationPage(Page):
         from organizations.provisioning import sync_view_restriction
 
         sync_view_restriction(self)
+
+    def permissions_for_user(self, user: Any) -> PagePermissionTester:
+        return RootPagePermissionTester(user, self)
+
+
+class RootPagePermissionTester(PagePermissionTester):
+    """An organization's root page is provisioned infrastructure: its members edit and
+    publish it, but only operators delete, move, copy or unpublish it or change its
+    privacy (which follows the organization's members-only setting)."""
+
+    def _operator(self) -> bool:
+        from organizations.access import is_operator
+
+        return is_operator(self.user)
+
+    def can_delete(self, ignore_bulk: bool = False) -> bool:
+        return self._operator() and super().can_delete(ignore_bulk)
+
+    def can_unpublish(self) -> bool:
+        return self._operator() and super().can_unpublish()
+
+    def can_move(self) -> bool:
+        return self._operator() and super().can_move()
+
+    def can_copy(self) -> bool:
+        return self._operator() and super().can_copy()
+
+    def can_set_view_restrictions(self) -> bool:
+        return self._operator() and super().can_set_view_restrictions()
 
 
 @cache

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model, Q, QuerySet
 from wagtail.models import Page
 from wagtail.permission_policies import ModelPermissionPolicy
@@ -200,3 +201,26 @@ def people_in_scope(user: Any) -> QuerySet[Any]:
         "user_id"
     )
     return people.filter(pk__in=members)
+
+
+def tags_in_scope(user: Any) -> QuerySet[Any]:
+    """Tags used on objects the person may see in the admin (tags are shared strings:
+    another organization's tag names are its data)."""
+    from taggit.models import Tag, TaggedItem
+
+    tags = Tag.objects.all()
+    if access.is_operator(user):
+        return tags
+    condition = Q(pk__in=[])
+    for content_type in ContentType.objects.filter(
+        pk__in=TaggedItem.objects.values("content_type_id").distinct()
+    ):
+        model = content_type.model_class()
+        if model is None:
+            continue
+        visible = scoped_instances(model, user).values("pk")
+        condition |= Q(
+            taggit_taggeditem_items__content_type=content_type,
+            taggit_taggeditem_items__object_id__in=visible,
+        )
+    return tags.filter(condition).distinct()

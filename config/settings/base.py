@@ -76,10 +76,6 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.socialaccount",
-    "allauth.socialaccount.providers.github",
-    "allauth.socialaccount.providers.google",
-    "allauth.socialaccount.providers.microsoft",
-    "allauth.socialaccount.providers.openid_connect",
     "django_htmx",
     "django_structlog",
     "django_filters",
@@ -95,6 +91,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    # allauth's passkey (WebAuthn) list uses its template filters.
+    "django.contrib.humanize",
 ]
 
 MIDDLEWARE = [
@@ -385,6 +383,9 @@ def _social_providers() -> dict[str, dict[str, object]]:
 
 
 SOCIALACCOUNT_PROVIDERS = _social_providers()
+# Only configured providers are installed: an installed provider without credentials has
+# routes that can only fail (no SocialApp), and a sign-in button that leads nowhere.
+INSTALLED_APPS += [f"allauth.socialaccount.providers.{name}" for name in SOCIALACCOUNT_PROVIDERS]
 ACCOUNT_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ALLAUTH_TRUSTED_PROXY_COUNT = ACCOUNT_TRUSTED_PROXY_COUNT
 

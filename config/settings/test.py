@@ -16,6 +16,10 @@ os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/13")
 os.environ.setdefault("LOG_FORMAT", "console")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 os.environ["DEBUG"] = "false"
+# One social provider configured (with credentials no one can use), so its sign-in flow
+# is installed and tested; the real GitHub is never called.
+os.environ.setdefault("GITHUB_CLIENT_ID", "test-github-client")
+os.environ.setdefault("GITHUB_CLIENT_SECRET", "test-github-secret")
 
 from config.settings.base import *  # noqa: F403
 from config.settings.base import BASE_DIR, env
