@@ -152,13 +152,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
         "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
     }
-    # Django turns psycopg's prepared statements off (for poolers such as PgBouncer in
-    # transaction mode, which this deployment does not use). Its own cursors bind
-    # client-side and are never prepared either way; the threshold lets the one
-    # statement that binds server-side, the download check, be prepared per connection.
-    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = env.int(
-        "DATABASE_PREPARE_THRESHOLD", default=5
-    )
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
