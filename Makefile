@@ -55,9 +55,10 @@ test: install ## Run the whole suite against real PostgreSQL and Redis
 	@# running in the main thread, which async tests and async-unsafe checks trip over.
 	$(BIN)/python -m tests.services -- $(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
 
-lint: install ## ruff format check and lint
+lint: install ## ruff format check and lint, layers between the apps
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 format: install ## Apply ruff formatting and safe fixes
 	$(BIN)/ruff format .

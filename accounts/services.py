@@ -1,4 +1,8 @@
-"""Writes to accounts: keyword-only, atomic, audited."""
+"""Writes to accounts: keyword-only, atomic, audited.
+
+The audit trail lives in the tenancy core, which builds on this app: a write here sends
+``accounts.signals.account_changed`` inside its transaction, and the core records it.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import Profile, Theme
+from accounts.signals import account_changed
 
 
 @transaction.atomic
@@ -15,8 +20,6 @@ def profile_set_theme(*, acting_user: Any, theme: str) -> Profile:
     """Store the colour theme on the user's profile and on Wagtail's own admin
     profile, so the portal and the Wagtail admin follow one preference."""
     from wagtail.users.models import UserProfile
-
-    from organizations.audit import audit_record
 
     if theme not in Theme.values:
         raise ValidationError({"theme": f"Unknown theme {theme!r}."})
@@ -30,10 +33,10 @@ def profile_set_theme(*, acting_user: Any, theme: str) -> Profile:
         admin_profile.theme = theme
         admin_profile.save(update_fields=["theme"])
     if previous != theme:
-        audit_record(
+        account_changed.send(
+            sender=Profile,
             action="profile.theme_set",
-            actor=acting_user,
-            organization=None,
+            user=acting_user,
             target=profile,
             details={"from": previous, "to": theme},
         )

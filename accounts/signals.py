@@ -3,10 +3,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from accounts.backends import forget_user
 from accounts.models import Profile, User
+
+# Sent by every account write inside its transaction, so the write and its audit row
+# commit together: kwargs action, user (who acted), target (a model instance), details.
+account_changed = Signal()
 
 
 @receiver(post_save, sender=User, dispatch_uid="accounts.create_profile")

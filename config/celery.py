@@ -30,6 +30,7 @@ def _use_django_logging(**_: object) -> None:
     dictConfig(settings.LOGGING)
 
 
-# Connects the dead-letter recorder in every process that runs tasks (workers, and the
-# web process when tasks run inline).
-from config import dead_letter, task_metrics  # noqa: E402, F401
+# Connects the task metrics in every process that runs tasks (workers, and the web
+# process when tasks run inline); the dead-letter recorder is organizations.dead_letter,
+# connected when that app is ready.
+from config import task_metrics  # noqa: E402, F401

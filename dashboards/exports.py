@@ -19,11 +19,11 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
-from config.task_base import tenant_task
 from dashboards.events import Event, publish
 from organizations.audit import audit_record
 from organizations.models import AuditEvent, Membership, Organization
 from organizations.roles import Capability, Role, has_capability
+from organizations.task_base import tenant_task
 from secure_documents.models import ProcessingStatus, SecureDocument
 
 PROGRESS_EVERY = 10  # files

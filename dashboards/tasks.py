@@ -10,7 +10,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from config.task_base import RELIABLE_DEFAULTS
+from organizations.task_base import RELIABLE_DEFAULTS
 
 logger = structlog.get_logger(__name__)
 

@@ -72,7 +72,7 @@ def organization_quota(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def failed_task_retry(request: HttpRequest, pk: int) -> HttpResponse:
-    from config.dead_letter import retry_failed_task
+    from organizations.dead_letter import retry_failed_task
     from organizations.models import FailedTask
 
     _operators_only(request)

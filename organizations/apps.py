@@ -22,6 +22,9 @@ class OrganizationsConfig(AppConfig):
         # and nothing registers pages after this.
         register_permission_policy(AbstractPage, OrganizationPagePermissionPolicy())
         post_migrate.connect(_after_last_app, dispatch_uid="organizations.provision")
+        # Tasks that fail for good are recorded (in workers, and in the web process when
+        # tasks run inline), and account changes are audited.
+        from organizations import dead_letter, receivers  # noqa: F401
 
 
 def _last_app_with_models() -> AppConfig:

@@ -8,8 +8,8 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from config.task_base import tenant_task
 from organizations.models import Invitation
+from organizations.task_base import tenant_task
 
 
 @tenant_task(

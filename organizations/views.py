@@ -19,9 +19,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.adapters import INVITATION_SESSION_KEY
 from organizations import services
 from organizations.access import access_invitation, access_member
+from organizations.adapters import INVITATION_SESSION_KEY
 from organizations.decorators import org_view
 from organizations.forms import (
     InviteForm,

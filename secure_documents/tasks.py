@@ -13,7 +13,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from config.task_base import RELIABLE_DEFAULTS, tenant_task
+from organizations.task_base import RELIABLE_DEFAULTS, tenant_task
 from secure_documents.models import ProcessingStatus, SecureDocument
 from secure_documents.scanners import ScannerUnavailable, get_scanner
 from secure_documents.services import document_mark_processed

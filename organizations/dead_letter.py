@@ -24,7 +24,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-@task_failure.connect(dispatch_uid="config.dead_letter.record")
+@task_failure.connect(dispatch_uid="organizations.dead_letter.record")
 def record_failure(
     sender: Any = None,
     task_id: str | None = None,
