@@ -13,8 +13,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 app = Celery("config")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-# The platform-level tasks live in the project package, which is not an installed app.
-app.conf.imports = ("config.tasks",)
 # Binds the request id, user id and organization id sent in task headers (see
 # django-structlog's publish receiver) to each task's logging context.
 app.steps["worker"].add(DjangoStructLogInitStep)

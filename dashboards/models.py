@@ -22,7 +22,6 @@ from dashboards.blocks import LivePanelsBlock
 from home.blocks import ContentStreamBlock
 from organizations.access import ceilings_within
 from organizations.pages import AbstractOrganizationPage
-from organizations.querysets import TenantQuerySet
 from organizations.roles import Role
 from organizations.snippets import OrganizationSnippet
 
@@ -69,7 +68,7 @@ class DashboardPage(Page):
         return context
 
 
-class AnnouncementQuerySet(TenantQuerySet):
+class AnnouncementQuerySet(models.QuerySet):
     def current(self, *, now: Any = None) -> AnnouncementQuerySet:
         now = now or timezone.now()
         return self.filter(live=True).filter(

@@ -75,11 +75,6 @@ def reaches(role: str | None, min_role: str | None) -> bool:
     return not min_role or rank(role) >= rank(min_role)
 
 
-def roles_reaching(min_role: str) -> list[str]:
-    """Roles that reach a role ceiling of ``min_role`` ('' means no ceiling)."""
-    return [role for role in RANK if rank(role) >= rank(min_role)]
-
-
 def ceilings_within(role: str) -> list[str]:
     """The ceiling values an object may carry and still be seen by ``role``."""
     return ["", *[value for value in RANK if rank(value) <= rank(role)]]
@@ -261,12 +256,6 @@ def all_memberships(user: Any) -> list[Membership]:
     return cached
 
 
-def forget(user: Any) -> None:
-    """Drop what ``all_memberships`` cached on this user object (after a change)."""
-    if hasattr(user, _GRANTS_ATTR):
-        delattr(user, _GRANTS_ATTR)
-
-
 def grants(user: Any, capability: Capability = Capability.VIEW) -> dict[int, str]:
     """Organization id -> role, for every organization where the rule allows
     ``capability`` (before any object's ceiling)."""
@@ -350,11 +339,3 @@ def require_capability(membership: Membership | None, capability: Capability) ->
     capability of the person's role."""
     if membership is None or not has_capability(membership.role, capability):
         raise PermissionDenied(DENIAL_MESSAGES[Denial.ROLE])
-
-
-def user_ids_sharing_an_organization(user: Any) -> QuerySet[Any]:
-    """People the person may see (names, avatars): those in one of their organizations
-    where the rule lets them view."""
-    return Membership.objects.filter(
-        organization_id__in=organization_ids(user, Capability.VIEW)
-    ).values("user_id")

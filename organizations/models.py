@@ -7,7 +7,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from organizations.querysets import MembershipQuerySet, OrganizationQuerySet, TenantQuerySet
 from organizations.roles import Role
 
 DEFAULT_STORAGE_QUOTA = 1024 * 1024 * 1024  # 1 GiB
@@ -38,8 +37,6 @@ class Organization(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = OrganizationQuerySet.as_manager()
-
     class Meta:
         ordering = ["name"]
 
@@ -58,8 +55,6 @@ class TenantModel(models.Model):
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="+", db_index=True
     )
-
-    objects = TenantQuerySet.as_manager()
 
     class Meta:
         abstract = True
@@ -102,8 +97,6 @@ class Membership(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = MembershipQuerySet.as_manager()
-
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "organization"], name="membership_unique_pair")
@@ -114,7 +107,7 @@ class Membership(models.Model):
         return f"{self.user} in {self.organization} ({self.role})"
 
 
-class InvitationQuerySet(TenantQuerySet):
+class InvitationQuerySet(models.QuerySet):
     def pending(self) -> InvitationQuerySet:
         return self.filter(
             accepted_at__isnull=True,
@@ -211,8 +204,6 @@ class AuditEvent(models.Model):
     # object with a role ceiling carries that ceiling. Empty: every member.
     min_role = models.CharField(max_length=16, choices=Role.choices, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    objects = TenantQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -76,11 +76,6 @@ def scope_pages(
     return pages.filter(inside)
 
 
-def page_in_scope(page: Page, user: Any) -> bool:
-    paths = organization_root_paths(user)
-    return paths == [""] or any(page.path.startswith(path) for path in paths)
-
-
 def _groups_of_content_organizations(permissions: QuerySet[Any], user: Any) -> QuerySet[Any]:
     return permissions.filter(group__role_group__organization_id__in=content_organization_ids(user))
 

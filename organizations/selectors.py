@@ -4,15 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 
-from organizations.models import AuditEvent, Invitation, Membership, Organization
-
-
-def organizations_for_user(user: Any) -> QuerySet[Organization]:
-    if not getattr(user, "is_authenticated", False):
-        return Organization.objects.none()
-    return Organization.objects.filter(memberships__user=user).order_by("name")
+from organizations.models import Invitation, Membership, Organization
 
 
 def memberships_for_user(user: Any) -> QuerySet[Membership]:
@@ -38,13 +32,3 @@ def pending_invitations_of(organization: Organization) -> QuerySet[Invitation]:
         .select_related("invited_by")
         .order_by("-created_at")
     )
-
-
-def recent_audit_events(organization: Organization, limit: int = 20) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(organization=organization).select_related("actor")[:limit]
-
-
-def organization_counts(organization: Organization) -> dict[str, int]:
-    members = Membership.objects.filter(organization=organization).aggregate(n=Count("pk"))["n"]
-    invitations = Invitation.objects.filter(organization=organization).pending().count()
-    return {"members": members, "invitations": invitations}

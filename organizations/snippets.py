@@ -5,11 +5,10 @@ from __future__ import annotations
 from django.db import models
 
 from organizations.models import Organization
-from organizations.querysets import TenantQuerySet
 
 
 class OrganizationSnippet(models.Model):
-    """Abstract base: a non-null organization, scoped querysets, timestamps.
+    """Abstract base: a non-null organization and timestamps.
 
     Register subclasses with ``organizations.viewsets.OrganizationSnippetViewSet``, which
     installs ``OrganizationPermissionPolicy`` and scopes every admin view.
@@ -20,8 +19,6 @@ class OrganizationSnippet(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-
-    objects = TenantQuerySet.as_manager()
 
     class Meta:
         abstract = True

@@ -30,10 +30,6 @@ RELIABLE_DEFAULTS: dict[str, Any] = {
 IDEMPOTENT_DEFAULTS: dict[str, Any] = {"acks_late": True, "reject_on_worker_lost": True}
 
 
-class OrganizationGone(Exception):
-    """The task's organization no longer exists (or is suspended): nothing to do."""
-
-
 def tenant_task(
     *, name: str, idempotent: bool = True, allow_suspended: bool = False, **options: Any
 ) -> Callable[[Callable[..., Any]], Any]:

@@ -9,7 +9,6 @@ from wagtail.documents.models import AbstractDocument, Document
 from wagtail.models import get_root_collection_id
 from wagtail.search import index
 
-from organizations.querysets import TenantQuerySet
 from secure_documents.storage import get_secure_storage
 
 
@@ -18,11 +17,6 @@ class ProcessingStatus(models.TextChoices):
     CLEAN = "clean", "Clean"
     REJECTED = "rejected", "Rejected"
     FAILED = "failed", "Failed"
-
-
-class SecureDocumentQuerySet(TenantQuerySet):
-    def servable(self) -> SecureDocumentQuerySet:
-        return self.exclude(status=ProcessingStatus.REJECTED)
 
 
 def document_upload_to(instance: SecureDocument, filename: str) -> str:
@@ -85,8 +79,6 @@ class SecureDocument(AbstractDocument):
         index.FilterField("organization_id"),
         index.FilterField("min_role"),
     ]
-
-    objects = SecureDocumentQuerySet.as_manager()
 
     class Meta(AbstractDocument.Meta):
         verbose_name = "document"

@@ -208,6 +208,9 @@ class CeleryWorker:
                 "INFO",
                 "-Q",
                 "default,documents,notifications,maintenance",
+                # Tasks that exist for tests only (not part of the product).
+                "--include",
+                "tests.celery_tasks",
                 "--without-heartbeat",
                 "--without-gossip",
                 "--without-mingle",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import structlog
 
-from config.tasks import ping
+from tests.celery_tasks import ping
 
 
 def test_ping_runs_inline_without_a_broker() -> None:

@@ -49,13 +49,13 @@ def test_celery_task_counts_and_durations_from_a_real_worker(
     celery_worker, client, settings
 ) -> None:  # type: ignore[no-untyped-def]
     from config.task_metrics import KEY_PREFIX, _client
-    from config.tasks import ping
+    from tests.celery_tasks import ping
 
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    _client().delete(KEY_PREFIX + "config.ping")
+    _client().delete(KEY_PREFIX + "tests.ping")
     ping.delay().get(timeout=30)
     ping.delay().get(timeout=30)
     client.force_login(UserFactory(is_superuser=True, is_staff=True))
     body = client.get("/metrics").content.decode()
-    assert 'orgportal_celery_tasks_total{state="SUCCESS",task="config.ping"} 2.0' in body
-    assert 'orgportal_celery_task_seconds_total{task="config.ping"}' in body
+    assert 'orgportal_celery_tasks_total{state="SUCCESS",task="tests.ping"} 2.0' in body
+    assert 'orgportal_celery_task_seconds_total{task="tests.ping"}' in body

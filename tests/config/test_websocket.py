@@ -8,12 +8,14 @@ from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 
-from config.asgi import application
-from config.consumers import CLOSE_UNAUTHENTICATED
+from config.asgi import application as production_application
 from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.ping_consumer import CLOSE_UNAUTHENTICATED, ping_application
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ORIGIN = (b"origin", b"http://testserver")
+# A test-only route mounted with the production stack's origin check and session auth.
+application = ping_application()
 
 
 @database_sync_to_async
@@ -66,7 +68,9 @@ async def test_foreign_origin_is_refused_with_debug_off(origin: bytes) -> None:
     assert settings.DEBUG is False
     _, cookie = await _session_cookie()
     communicator = WebsocketCommunicator(
-        application, "/ws/ping/", headers=[(b"origin", origin), (b"cookie", cookie)]
+        production_application,
+        "/ws/live/",
+        headers=[(b"origin", origin), (b"cookie", cookie)],
     )
     connected, _ = await communicator.connect()
     assert not connected

@@ -501,9 +501,10 @@ class Stack:
             set_as_current=False,
         )
 
-    def signed_in_session(self, email: str) -> str:
-        """A user and a signed-in session, made in the app's environment (database and
-        cache of the stack): the session cookie's value."""
+    def signed_in_session(self, email: str, organization: str = "") -> str:
+        """A user (the owner of ``organization`` when one is named, created through the
+        real service) and a signed-in session, made in the app's environment (database
+        and cache of the stack): the session cookie's value."""
         return self.run_django(
             f"""
             from importlib import import_module
@@ -511,7 +512,12 @@ class Stack:
             from django.contrib.auth import (
                 BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model,
             )
+            from organizations.models import Organization
+            from organizations.services import organization_create
             user, _ = get_user_model().objects.get_or_create(email={email!r})
+            slug = {organization!r}
+            if slug and not Organization.objects.filter(slug=slug).exists():
+                organization_create(acting_user=user, name=slug, slug=slug)
             store = import_module(settings.SESSION_ENGINE).SessionStore()
             store[SESSION_KEY] = str(user.pk)
             store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"

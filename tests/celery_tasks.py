@@ -1,3 +1,5 @@
+"""Tasks that exist for tests only: the test worker loads them with ``--include``."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -8,7 +10,7 @@ from celery import shared_task
 logger = structlog.get_logger(__name__)
 
 
-@shared_task(name="config.ping")
+@shared_task(name="tests.ping")
 def ping() -> dict[str, Any]:
     """Answer with the logging context the task runs in (proves request-id propagation)."""
     context = structlog.contextvars.get_contextvars()

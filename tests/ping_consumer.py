@@ -1,20 +1,24 @@
+"""A websocket consumer for tests only: a round trip through the channel layer, mounted
+in an ASGI app built like the production one (same origin check and session auth)."""
+
 from __future__ import annotations
 
 from typing import Any
 
+from channels.auth import AuthMiddlewareStack
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.routing import URLRouter
+from channels.security.websocket import OriginValidator
+from django.conf import settings
+from django.urls import path
 
-# Close codes in the 4000-4999 range are for applications (RFC 6455, section 7.4.2).
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_TRY_AGAIN_LATER = 1013
 
 
 class PingConsumer(AsyncJsonWebsocketConsumer):
-    """Answers ``{"type": "ping"}`` with ``pong`` through the channel layer.
-
-    The round trip goes through a per-connection group, so a passing test shows that
-    the channel layer (Redis in production) carries messages, not only the socket.
-    """
+    """Answers ``{"type": "ping"}`` with ``pong`` through a per-connection group, so a
+    passing test shows that the channel layer carries messages, not only the socket."""
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -39,5 +43,11 @@ class PingConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "pong", "user": self.scope["user"].pk})
 
     async def layer_lost(self, event: dict[str, Any]) -> None:
-        # Redis went away (config/channel_layers.py): a pong may never come.
         await self.close(code=CLOSE_TRY_AGAIN_LATER)
+
+
+def ping_application() -> Any:
+    return OriginValidator(
+        AuthMiddlewareStack(URLRouter([path("ws/ping/", PingConsumer.as_asgi())])),
+        settings.WEBSOCKET_ALLOWED_ORIGINS,
+    )
