@@ -16,6 +16,15 @@ os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/13")
 os.environ.setdefault("LOG_FORMAT", "console")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 os.environ["DEBUG"] = "false"
+# Under pytest-xdist each worker has its own test database (pytest-django names it) and
+# its own Redis database, so brokers, channel-layer groups and caches never mix: tests
+# in two workers create organizations with the same ids.
+# Processes a test starts inherit the adjusted URL (and the marker): no second shift.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _worker[2:].isdigit() and os.environ.get("ORGPORTAL_TEST_REDIS_WORKER") != _worker:
+    _base, _, _number = os.environ["REDIS_URL"].rpartition("/")
+    os.environ["REDIS_URL"] = f"{_base}/{int(_number or 0) - int(_worker[2:])}"
+    os.environ["ORGPORTAL_TEST_REDIS_WORKER"] = _worker
 # One social provider configured (with credentials no one can use), so its sign-in flow
 # is installed and tested; the real GitHub is never called.
 os.environ.setdefault("GITHUB_CLIENT_ID", "test-github-client")
