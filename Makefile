@@ -18,33 +18,41 @@ help: ## List the targets
 
 $(STAMP): requirements/base.txt requirements/dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "Installing the locked dependencies with the test tools into $(VENV) ..."
 	@# pip older than 24 mis-resolves extras (coverage[toml]) in --require-hashes mode.
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.txt
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.txt
 	@rm -f $(VENV)/.installed-* $(VENV)/.base-*; touch $@ $(BASE_STAMP)
 
 $(BASE_STAMP): requirements/base.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/base.txt
+	@echo "Installing the locked dependencies into $(VENV) ..."
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -m pip install --quiet --require-hashes -r requirements/base.txt
 	@rm -f $(VENV)/.base-*; touch $@
 
 install: $(STAMP) ## Create .venv and install the locked dependencies (with test tools)
 
 install-base: $(BASE_STAMP) ## Create .venv with the runtime dependencies only
 
+RANDOM = $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe($(1)))'
+RELOAD_DIRS := $(foreach dir,$(wildcard */apps.py),--reload-dir $(patsubst %/,%,$(dir $(dir)))) --reload-dir config --reload-dir templates
+
 .env:
-	@printf 'DEBUG=true\nSECRET_KEY=%s\n' "$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > .env
-	@echo "Wrote .env for local development (DEBUG on, a random SECRET_KEY)."
+	@printf 'DEBUG=true\nSECRET_KEY=%s\nDEMO_ADMIN_PASSWORD=%s\n' "$$($(call RANDOM,50))" "$$($(call RANDOM,9))" > .env
+	@echo "Wrote .env for local development (DEBUG on, a random SECRET_KEY and demo password)."
 
 migrate: install-base .env ## Apply database migrations
-	$(DEV) $(BIN)/python manage.py migrate --no-input
+	@echo "Migrating the database ..."
+	@$(DEV) LOG_LEVEL=WARNING $(BIN)/python manage.py migrate --no-input --verbosity 0
 
 demo: migrate ## Load the idempotent demo data
-	$(DEV) $(BIN)/python manage.py load_demo_data
+	@grep -q '^DEMO_ADMIN_PASSWORD=' .env || printf 'DEMO_ADMIN_PASSWORD=%s\n' "$$($(call RANDOM,9))" >> .env
+	@$(DEV) LOG_LEVEL=WARNING $(BIN)/python manage.py load_demo_data --verbosity 0
 
-run: demo ## Set up everything and serve on http://127.0.0.1:8000 with demo data
-	$(DEV) $(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio --reload --reload-dir accounts --reload-dir config --reload-dir dashboards --reload-dir home --reload-dir organizations --reload-dir secure_documents --reload-dir templates --reload-dir ui
+run: demo ## Set up everything and serve on http://$(HOST):$(PORT) with demo data
+	@$(DEV) $(BIN)/python manage.py demo_summary --url http://$(HOST):$(PORT)
+	@$(DEV) LOG_LEVEL=$${LOG_LEVEL:-WARNING} $(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio --no-access-log --log-level warning --reload $(RELOAD_DIRS)
 
 serve: install-base .env ## Serve without migrating or loading demo data
 	$(DEV) $(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio

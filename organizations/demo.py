@@ -12,9 +12,12 @@ from organizations.roles import Role
 from organizations.services import membership_add, organization_create
 
 DEMO_ORGANIZATIONS = [("Acme Research", "acme"), ("Globex Studios", "globex")]
-# Acme has one person of every role; Dana belongs to both organizations.
+# Acme has one person of every role; Dana belongs to both organizations; the demo
+# operator (admin@example.com, created by load_demo_data) also owns Acme, so signing in
+# as the operator lands on an organization.
 DEMO_PEOPLE = [
     ("owner@acme.example", "acme", Role.OWNER),
+    ("admin@example.com", "acme", Role.OWNER),
     ("admin@acme.example", "acme", Role.ADMIN),
     ("editor@acme.example", "acme", Role.EDITOR),
     ("member@acme.example", "acme", Role.MEMBER),

@@ -30,8 +30,8 @@ if _worker[2:].isdigit() and os.environ.get("ORGPORTAL_TEST_REDIS_WORKER") != _w
 os.environ.setdefault("GITHUB_CLIENT_ID", "test-github-client")
 os.environ.setdefault("GITHUB_CLIENT_SECRET", "test-github-secret")
 
-from config.settings.base import *  # noqa: F403
-from config.settings.base import BASE_DIR, env
+from config.settings.base import *  # noqa: E402, F403
+from config.settings.base import BASE_DIR, env  # noqa: E402
 
 # Tasks run in a real worker only where a test starts one; elsewhere inline, so a
 # test can assert on their effects without a worker.
