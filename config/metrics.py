@@ -14,6 +14,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from prometheus_client import REGISTRY, Counter, Gauge
 
+from config import redis_config
 from config.task_metrics import TaskStatsCollector
 
 WEBSOCKETS_OPEN = Gauge("orgportal_websocket_connections", "Open live-update websockets")
@@ -44,11 +45,11 @@ def _authorized(request: HttpRequest) -> bool:
 
 
 def _update_queue_lengths() -> None:
-    if settings.CELERY_TASK_ALWAYS_EAGER or not settings.REDIS_URL:
+    if settings.CELERY_TASK_ALWAYS_EAGER or not settings.REDIS:
         return
     import redis
 
-    client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=2)
+    client = redis_config.shared_client(settings.REDIS)
     options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
     separator = options.get("sep", ":")
     for queue in settings.CELERY_QUEUES_ALL.split(","):
