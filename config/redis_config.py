@@ -32,6 +32,7 @@ from urllib.parse import quote, unquote, urlparse
 # retry to reach the new master within the failover.
 CONNECT_TIMEOUT = 3
 SOCKET_TIMEOUT = 5
+FAILOVER_RETRIES = 14
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,30 @@ def sentinel_kwargs(target: RedisTarget) -> dict[str, Any]:
     return kwargs
 
 
+def failover_retry(*, asynchronous: bool = False) -> Any:
+    """How a Sentinel-managed connection rides out a failover: each connection attempt
+    asks the sentinels for the master again, and a command that fails on a dead
+    connection reconnects, for about 12 seconds in all (0.2, 0.4, 0.8, then 1 s steps),
+    instead of failing the request at once. Sentinel's ``down-after-milliseconds`` plus
+    the election must fit in that (docs/deployment.md: 5000 ms)."""
+    from redis.backoff import ExponentialBackoff
+
+    if asynchronous:
+        from redis.asyncio.retry import Retry
+    else:
+        from redis.retry import Retry
+    return Retry(ExponentialBackoff(cap=1.0, base=0.1), FAILOVER_RETRIES)
+
+
+def _retry_kwargs(*, asynchronous: bool = False) -> dict[str, Any]:
+    from redis.exceptions import ConnectionError, TimeoutError
+
+    return {
+        "retry": failover_retry(asynchronous=asynchronous),
+        "retry_on_error": [ConnectionError, TimeoutError],
+    }
+
+
 def _master_kwargs(target: RedisTarget) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"db": target.db}
     if target.username:
@@ -155,6 +180,7 @@ def django_cache_options(target: RedisTarget) -> tuple[str, dict[str, Any]]:
     # ``ssl`` option instead.
     master = _master_kwargs(target)
     pool_kwargs = {key: value for key, value in master.items() if key not in ("db",)}
+    pool_kwargs.update(_retry_kwargs())
     password = pool_kwargs.pop("password", None)
     username = pool_kwargs.pop("username", None)
     options.update(
@@ -187,6 +213,9 @@ def channel_layer_host(target: RedisTarget, **extra: Any) -> dict[str, Any]:
         "sentinels": list(target.sentinels),
         "sentinel_kwargs": sentinel_kwargs(target),
         "socket_connect_timeout": CONNECT_TIMEOUT,
+        # No failover retry here: the layer's receive loop must fail, so that consumers
+        # hear ``layer.lost`` and their clients reconnect and resync; a transparent
+        # reconnect would hide the messages published during the failover.
         **_master_kwargs(target),
         **extra,
     }
@@ -247,7 +276,12 @@ def client(target: RedisTarget, *, asynchronous: bool = False, **extra: Any) -> 
             kwargs["ssl_ca_certs"] = target.ca_file
         return Redis.from_url(target.url, **kwargs)
     sentinel = Sentinel(list(target.sentinels), sentinel_kwargs=sentinel_kwargs(target))
-    return sentinel.master_for(target.master_name, **_master_kwargs(target), **timeouts)
+    return sentinel.master_for(
+        target.master_name,
+        **_master_kwargs(target),
+        **_retry_kwargs(asynchronous=asynchronous),
+        **timeouts,
+    )
 
 
 @functools.cache
