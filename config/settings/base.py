@@ -103,6 +103,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Request lines; config/log_context.py adds the organization to the finishing line.
     "django_structlog.middlewares.RequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -275,6 +276,9 @@ CELERY_TASK_TRACK_STARTED = True
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
 CELERY_RESULT_EXPIRES = 60 * 60 * 24
+# A stored result names its task and arguments, so a result of a tenant task carries its
+# organization_id.
+CELERY_RESULT_EXTENDED = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Must exceed the longest countdown/ETA the code uses, or Redis redelivers the
@@ -574,5 +578,18 @@ LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
 from config.logging import build_logging  # noqa: E402
 
 LOGGING = build_logging(level=LOG_LEVEL, fmt=LOG_FORMAT)
+
+# --- error tracking (optional) ------------------------------------------------------------
+# Sentry or a Sentry-compatible server; personal data is scrubbed (config/error_tracking.py).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from config import error_tracking
+
+    error_tracking.init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        release=env.str("APP_VERSION", default=""),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
 
 AUTH_USER_MODEL = "accounts.User"

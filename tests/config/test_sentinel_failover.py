@@ -72,7 +72,9 @@ for task_id, _ in sent:
         outcomes[task_id] = bool(AsyncResult(task_id).get(timeout=60)["pong"])
     except Exception as exc:
         outcomes[task_id] = type(exc).__name__
-print(json.dumps({"sent": [task_id for task_id, _ in sent], "sent_at": dict(sent), "send_errors": send_errors, "outcomes": outcomes}))
+report = {"sent": [task_id for task_id, _ in sent], "sent_at": dict(sent)}
+report.update(send_errors=send_errors, outcomes=outcomes)
+print(json.dumps(report))
 """
 
 
