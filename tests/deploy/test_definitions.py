@@ -332,7 +332,7 @@ def test_alert_rules_are_well_formed() -> None:
         "django_http_requests_latency_seconds",  # latency
         "orgportal_celery_queue_length",  # queue backlog
         "orgportal_celery_workers",  # worker down or stuck
-        'orgportal_celery_tasks{state="FAILURE"}',  # failed tasks
+        'orgportal_celery_tasks_total{state="FAILURE"}',  # failed tasks
         "probe_success",  # readiness failing
         "redis_memory_used_bytes",  # Redis memory
         "redis_rdb_last_bgsave_status",  # Redis persistence errors
