@@ -8,7 +8,7 @@ while the view runs), and the receivers here bind it again for the ``request_fin
 ``request_failed`` line, which is written after that middleware has unbound it.
 
 - A download (``/documents/<id>/...``) has no organization in its URL: a successful one is
-  logged with its document's organization.
+  logged with its document's organization (bound by the view, or looked up here).
 - Websockets: ``WebsocketLogMiddleware`` wraps each consumer, binds the handshake's request
   id, the user id and, for a member, the organization named by ``?org=`` for the socket's
   lifetime, and writes ``websocket_connected`` / ``websocket_closed`` lines.
@@ -38,11 +38,15 @@ def _organization_id(request: Any, response: Any = None) -> int | None:
     organization = getattr(request, "organization", None)
     if organization is not None:
         return int(organization.pk)
+    bound = structlog.contextvars.get_contextvars().get("organization_id")
+    if bound is not None:
+        return int(bound)  # the view named it (it knows the document)
     match = getattr(request, "resolver_match", None)
     ok = response is not None and response.status_code < 400
     if ok and match is not None and match.url_name == "wagtaildocs_serve":
         # The serve view answered with the file, so the user may see this document:
-        # naming its organization discloses nothing.
+        # naming its organization discloses nothing. One primary-key query, for the
+        # finishing line only, until the view binds organization_id itself.
         from secure_documents.models import SecureDocument
 
         return (
