@@ -49,18 +49,28 @@ def _postrun(
         pass
 
 
+def _families() -> tuple[CounterMetricFamily, CounterMetricFamily]:
+    counts = CounterMetricFamily(
+        "orgportal_celery_tasks",
+        "Celery tasks finished, by task and state",
+        labels=["task", "state"],
+    )
+    seconds = CounterMetricFamily(
+        "orgportal_celery_task_seconds", "Time spent running Celery tasks", labels=["task"]
+    )
+    return counts, seconds
+
+
 class TaskStatsCollector:
     """A prometheus_client collector over the hashes the workers maintain."""
 
+    def describe(self) -> Iterator[CounterMetricFamily]:
+        # Registering asks for the names: without this, registration would call collect()
+        # and reach Redis while the module is imported.
+        yield from _families()
+
     def collect(self) -> Iterator[CounterMetricFamily]:
-        counts = CounterMetricFamily(
-            "orgportal_celery_tasks",
-            "Celery tasks finished, by task and state",
-            labels=["task", "state"],
-        )
-        seconds = CounterMetricFamily(
-            "orgportal_celery_task_seconds", "Time spent running Celery tasks", labels=["task"]
-        )
+        counts, seconds = _families()
         if settings.REDIS and not settings.CELERY_TASK_ALWAYS_EAGER:
             try:
                 client = _client()
