@@ -7,8 +7,8 @@ later in the request carries ``organization_id`` too (``OrganizationMiddleware``
 while the view runs), and the receivers here bind it again for the ``request_finished`` /
 ``request_failed`` line, which is written after that middleware has unbound it.
 
-- A download (``/documents/<id>/...``) has no organization in its URL: a successful one is
-  logged with its document's organization (bound by the view, or looked up here).
+- A download (``/documents/<id>/...``) has no organization in its URL: the download's audit
+  row (written once the access rule allowed it) binds its organization, without a query.
 - Websockets: ``WebsocketLogMiddleware`` wraps each consumer, binds the handshake's request
   id, the user id and, for a member, the organization named by ``?org=`` for the socket's
   lifetime, and writes ``websocket_connected`` / ``websocket_closed`` lines.
@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import contextlib
 import time
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import parse_qs
 
 import structlog
 from celery.signals import task_failure, task_retry, task_success
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django_structlog import signals
 from django_structlog.celery import signals as task_signals
@@ -34,32 +36,37 @@ from config.request_id import resolve_request_id
 logger = structlog.get_logger("config.websocket")
 
 
-def _organization_id(request: Any, response: Any = None) -> int | None:
+# The organization of the document a request downloaded. Not a structlog binding: the
+# organization middleware unbinds organization_id when the view returns, before the
+# finishing line is written.
+_downloaded_from: ContextVar[int | None] = ContextVar("downloaded_from", default=None)
+
+
+def _organization_id(request: Any) -> int | None:
     organization = getattr(request, "organization", None)
     if organization is not None:
         return int(organization.pk)
-    bound = structlog.contextvars.get_contextvars().get("organization_id")
-    if bound is not None:
-        return int(bound)  # the view named it (it knows the document)
-    match = getattr(request, "resolver_match", None)
-    ok = response is not None and response.status_code < 400
-    if ok and match is not None and match.url_name == "wagtaildocs_serve":
-        # The serve view answered with the file, so the user may see this document:
-        # naming its organization discloses nothing. One primary-key query, for the
-        # finishing line only, until the view binds organization_id itself.
-        from secure_documents.models import SecureDocument
-
-        return (
-            SecureDocument.objects.filter(pk=match.kwargs.get("document_id"))
-            .values_list("organization_id", flat=True)
-            .first()
-        )
+    downloaded = _downloaded_from.get()
+    if downloaded is not None:
+        _downloaded_from.set(None)
+        return downloaded
     return None
+
+
+@receiver(post_save, sender="organizations.AuditEvent", dispatch_uid="log_context.download")
+def _note_download(sender: Any, instance: Any, created: bool = False, **_: Any) -> None:
+    # A download's URL names no organization; its audit row, written once the access rule
+    # has allowed it, does. Noting it here costs no query.
+    from secure_documents.services import DOWNLOAD_ACTION
+
+    if created and instance.action == DOWNLOAD_ACTION and instance.organization_id:
+        _downloaded_from.set(int(instance.organization_id))
+        structlog.contextvars.bind_contextvars(organization_id=instance.organization_id)
 
 
 @receiver(signals.bind_extra_request_finished_metadata, dispatch_uid="log_context.finished")
 def _bind_finished(request: Any, logger: Any, response: Any, log_kwargs: Any, **_: Any) -> None:
-    organization_id = _organization_id(request, response)
+    organization_id = _organization_id(request)
     if organization_id is not None:
         structlog.contextvars.bind_contextvars(organization_id=organization_id)
 

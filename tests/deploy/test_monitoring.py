@@ -22,11 +22,11 @@ import yaml
 from tests.deploy.conftest import (
     ROOT,
     SITE_HOST,
+    STACK_METRICS_TOKEN,
     Process,
     Stack,
     base_env,
     compose_config,
-    compose_environment,
     free_port,
     require_tool,
 )
@@ -311,7 +311,7 @@ def test_every_metric_an_alert_or_the_dashboard_uses_exists(
     # A task runs first, so the workers' task counters have samples.
     probe = stack.celery_probe()
     assert probe.send_task("config.ping").get(timeout=60)["pong"] is True
-    token = compose_environment("app")["METRICS_TOKEN"]
+    token = STACK_METRICS_TOKEN
     app = scrape(
         f"http://127.0.0.1:{stack.app_port}/metrics",
         headers={"Host": SITE_HOST, "Authorization": f"Bearer {token}"},

@@ -25,10 +25,10 @@ import pytest
 from tests.deploy.conftest import (
     ROOT,
     SITE_HOST,
+    STACK_METRICS_TOKEN,
     Process,
     Stack,
     compose_command,
-    compose_environment,
 )
 
 HEARTBEAT_SECONDS = 1
@@ -73,7 +73,7 @@ def health(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 
 def live_workers(stack: Stack) -> int:
-    token = compose_environment("app")["METRICS_TOKEN"]
+    token = STACK_METRICS_TOKEN
     text = httpx.get(
         f"http://127.0.0.1:{stack.app_port}/metrics",
         headers={"Host": SITE_HOST, "Authorization": f"Bearer {token}"},
