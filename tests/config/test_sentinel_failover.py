@@ -54,7 +54,7 @@ import json, os, sys, time
 import django
 django.setup()
 from celery.result import AsyncResult
-from config.tasks import ping
+from tests.celery_tasks import ping
 
 stop_file = sys.argv[1]
 sent, send_errors = [], []
@@ -231,6 +231,8 @@ class SupervisedWorker:
                     *("--concurrency", "2", "--loglevel", "INFO"),
                     *("-Q", "default,documents,notifications,maintenance"),
                     *("--without-gossip", "--without-mingle", "-n", f"failover-{os.getpid()}@%h"),
+                    # The test-only ping task the producer sends.
+                    *("--include", "tests.celery_tasks"),
                 ],
                 cwd=ROOT,
                 env=self.env,
