@@ -8,6 +8,8 @@ from celery import Celery
 from celery.signals import setup_logging
 from django_structlog.celery.steps import DjangoStructLogInitStep
 
+from config.worker_health import Heartbeat
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
 app = Celery("config")
@@ -16,6 +18,8 @@ app.autodiscover_tasks()
 # Binds the request id, user id and organization id sent in task headers (see
 # django-structlog's publish receiver) to each task's logging context.
 app.steps["worker"].add(DjangoStructLogInitStep)
+# A heartbeat file written by the worker's event loop (docker/healthcheck.py worker).
+app.steps["worker"].add(Heartbeat)
 
 
 @setup_logging.connect
@@ -29,6 +33,6 @@ def _use_django_logging(**_: object) -> None:
 
 
 # Connects the task metrics in every process that runs tasks (workers, and the web
-# process when tasks run inline); the dead-letter recorder is organizations.dead_letter,
-# connected when that app is ready.
-from config import task_metrics  # noqa: E402, F401
+# process when tasks run inline), and the log-context receivers in every process; the
+# dead-letter recorder is organizations.dead_letter, connected when that app is ready.
+from config import log_context, task_metrics  # noqa: E402, F401

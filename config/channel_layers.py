@@ -21,6 +21,7 @@ import asyncio
 import logging
 from typing import Any
 
+import structlog
 from channels_redis.pubsub import (
     RedisPubSubChannelLayer,
     RedisPubSubLoopLayer,
@@ -48,6 +49,9 @@ class _Shard(RedisSingleShardConnection):
     async def _do_receiving(self) -> None:
         # The upstream loop, plus the notification: it swallows every error, which is right
         # for the loop and wrong for consumers that then wait for messages that never come.
+        # The loop serves every socket of the process, but its task was started inside the
+        # first subscriber's logging context (a copy): its lines name no socket.
+        structlog.contextvars.clear_contextvars()
         while True:
             try:
                 if self._pubsub and self._pubsub.subscribed:

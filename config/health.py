@@ -20,6 +20,8 @@ from health_check.checks import Cache, Database, Storage
 from health_check.contrib.redis import Redis
 from health_check.exceptions import ServiceUnavailable
 
+from config import redis_config
+
 
 @dataclasses.dataclass
 class ChannelLayer(HealthCheck):
@@ -55,9 +57,10 @@ async def _release(layer: Any, channel: str) -> None:
 
 
 def _redis_client() -> Any:
-    from redis.asyncio import Redis as AsyncRedis
-
-    return AsyncRedis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+    # A new client per probe: async clients belong to the event loop that made them.
+    return redis_config.client(
+        settings.REDIS, asynchronous=True, socket_connect_timeout=2, socket_timeout=2
+    )
 
 
 def readiness_checks() -> dict[str, HealthCheck]:
@@ -67,7 +70,7 @@ def readiness_checks() -> dict[str, HealthCheck]:
         "channel_layer": ChannelLayer(),
         "storage": Storage(),
     }
-    if settings.REDIS_URL:
+    if settings.REDIS:
         checks["redis"] = Redis(client_factory=_redis_client)
     if not settings.CELERY_TASK_ALWAYS_EAGER and getattr(settings, "HEALTH_CHECK_CELERY", True):
         from health_check.contrib.celery import Ping

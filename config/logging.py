@@ -31,7 +31,12 @@ def build_logging(*, level: str, fmt: str) -> dict[str, Any]:
         renderer = structlog.processors.JSONRenderer()
         exception_processor: Any = structlog.processors.dict_tracebacks
     else:
-        renderer = structlog.dev.ConsoleRenderer(colors=False)
+        # Plain tracebacks: with rich installed (a dependency of some tools), structlog
+        # would render every exception with the locals of each frame, which can take
+        # seconds and gigabytes for a frame holding a settings or app object.
+        renderer = structlog.dev.ConsoleRenderer(
+            colors=False, exception_formatter=structlog.dev.plain_traceback
+        )
         exception_processor = structlog.processors.format_exc_info
 
     # Python warnings become log lines too (JSON in production), not stray stderr text.

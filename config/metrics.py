@@ -14,6 +14,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from prometheus_client import REGISTRY, Counter, Gauge
 
+from config import redis_config, worker_health
 from config.task_metrics import TaskStatsCollector
 
 WEBSOCKETS_OPEN = Gauge("orgportal_websocket_connections", "Open live-update websockets")
@@ -26,6 +27,11 @@ WEBSOCKET_CLOSES = Counter(
 REGISTRY.register(TaskStatsCollector())
 QUEUE_LENGTH = Gauge(
     "orgportal_celery_queue_length", "Messages waiting in a Celery queue", ["queue"]
+)
+WORKERS = Gauge(
+    "orgportal_celery_workers",
+    "Celery workers with a fresh heartbeat (config/worker_health.py), by queue consumed",
+    ["queue"],
 )
 
 
@@ -44,11 +50,11 @@ def _authorized(request: HttpRequest) -> bool:
 
 
 def _update_queue_lengths() -> None:
-    if settings.CELERY_TASK_ALWAYS_EAGER or not settings.REDIS_URL:
+    if settings.CELERY_TASK_ALWAYS_EAGER or not settings.REDIS:
         return
     import redis
 
-    client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=2)
+    client = redis_config.shared_client(settings.REDIS)
     options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
     separator = options.get("sep", ":")
     for queue in settings.CELERY_QUEUES_ALL.split(","):
@@ -60,6 +66,12 @@ def _update_queue_lengths() -> None:
             QUEUE_LENGTH.labels(queue=queue).set(sum(client.llen(name) for name in names))
         except redis.RedisError:
             continue
+    try:
+        queues = settings.CELERY_QUEUES_ALL.split(",")
+        for queue, count in worker_health.live_workers_by_queue(queues).items():
+            WORKERS.labels(queue=queue).set(count)
+    except redis.RedisError:
+        return
 
 
 def metrics(request: HttpRequest) -> HttpResponse:

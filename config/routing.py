@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.urls import path
 
+from config.log_context import WebsocketLogMiddleware
 from dashboards.consumers import LiveConsumer
 
+# Each socket's log lines name its request id, user and organization (config/log_context.py).
 websocket_urlpatterns = [
-    path("ws/live/", LiveConsumer.as_asgi()),
+    path("ws/live/", WebsocketLogMiddleware(LiveConsumer.as_asgi())),
 ]

@@ -15,14 +15,15 @@ from celery.signals import task_postrun, task_prerun
 from django.conf import settings
 from prometheus_client.core import CounterMetricFamily
 
+from config import redis_config
+
 KEY_PREFIX = "orgportal:task-stats:"
 _started: dict[str, float] = {}
 
 
 def _client() -> Any:
-    import redis
-
-    return redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=2)
+    # The broker's Redis (a Sentinel master, or the one server).
+    return redis_config.shared_client(settings.REDIS)
 
 
 @task_prerun.connect(dispatch_uid="config.task_metrics.prerun")
@@ -36,7 +37,7 @@ def _postrun(
     task_id: str | None = None, task: Any = None, state: str | None = None, **_: Any
 ) -> None:
     started = _started.pop(task_id or "", None)
-    if started is None or not settings.REDIS_URL or settings.CELERY_TASK_ALWAYS_EAGER:
+    if started is None or not settings.REDIS or settings.CELERY_TASK_ALWAYS_EAGER:
         return
     key = KEY_PREFIX + getattr(task, "name", "unknown")
     try:
@@ -48,19 +49,29 @@ def _postrun(
         pass
 
 
+def _families() -> tuple[CounterMetricFamily, CounterMetricFamily]:
+    counts = CounterMetricFamily(
+        "orgportal_celery_tasks",
+        "Celery tasks finished, by task and state",
+        labels=["task", "state"],
+    )
+    seconds = CounterMetricFamily(
+        "orgportal_celery_task_seconds", "Time spent running Celery tasks", labels=["task"]
+    )
+    return counts, seconds
+
+
 class TaskStatsCollector:
     """A prometheus_client collector over the hashes the workers maintain."""
 
+    def describe(self) -> Iterator[CounterMetricFamily]:
+        # Registering asks for the names: without this, registration would call collect()
+        # and reach Redis while the module is imported.
+        yield from _families()
+
     def collect(self) -> Iterator[CounterMetricFamily]:
-        counts = CounterMetricFamily(
-            "orgportal_celery_tasks",
-            "Celery tasks finished, by task and state",
-            labels=["task", "state"],
-        )
-        seconds = CounterMetricFamily(
-            "orgportal_celery_task_seconds", "Time spent running Celery tasks", labels=["task"]
-        )
-        if settings.REDIS_URL and not settings.CELERY_TASK_ALWAYS_EAGER:
+        counts, seconds = _families()
+        if settings.REDIS and not settings.CELERY_TASK_ALWAYS_EAGER:
             try:
                 client = _client()
                 for key in client.scan_iter(match=KEY_PREFIX + "*", count=100):

@@ -3,8 +3,11 @@
     healthcheck.py http [PATH]   GET http://127.0.0.1:$PORT$PATH (default /health/live)
                                  and expect 200. The Host header is the first entry of
                                  ALLOWED_HOSTS, so Django does not reject the probe.
-    healthcheck.py worker        the Celery worker <CELERY_WORKER_NAME>@<hostname> in this
-                                 container answers a ping through the broker
+    healthcheck.py worker        the Celery worker in this container is alive and not stuck:
+                                 its event loop wrote its heartbeat file within
+                                 CELERY_HEARTBEAT_MAX_AGE seconds (config/worker_health.py),
+                                 and <CELERY_WORKER_NAME>@<hostname> answers a ping through
+                                 the broker within HEALTHCHECK_TIMEOUT
     healthcheck.py beat          the broker that beat sends to accepts a connection
 
 Exit status 0 when healthy, 1 otherwise, with the reason on stderr.
@@ -59,6 +62,21 @@ def celery_app():  # type: ignore[no-untyped-def]
 
 
 def check_worker() -> int:
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from config import worker_health
+
+    beat_age = worker_health.age()
+    if beat_age is None:
+        print(f"no heartbeat in {worker_health.heartbeat_file()}", file=sys.stderr)
+        return 1
+    if beat_age > worker_health.max_age():
+        print(
+            f"the worker's event loop is stuck: last heartbeat {beat_age:.0f}s ago "
+            f"(limit {worker_health.max_age():g}s)",
+            file=sys.stderr,
+        )
+        return 1
     node = f"{os.environ.get('CELERY_WORKER_NAME', 'worker')}@{socket.gethostname()}"
     timeout = float(os.environ.get("HEALTHCHECK_TIMEOUT", "10"))
     replies = celery_app().control.ping(destination=[node], timeout=timeout)

@@ -4,10 +4,12 @@
 #   docker/update-services.sh v1.4.0      pull v1.4.0, start it, wait until healthy
 #   docker/update-services.sh --rollback  go back to the tag that ran before the last update
 #
-# Steps: pull the images of the new tag; `docker compose up -d --wait` (the app applies
-# migrations at start, under an advisory lock); when every service is running and
-# healthy within WAIT_TIMEOUT seconds, record the tag in the env file and prune old
-# images. When not, start the previous tag again and exit non-zero.
+# Steps: pull the images of the new tag; when the new release has migrations to apply,
+# take a backup (scripts/backup.sh in the backup service, which verifies what it wrote)
+# and stop here if it fails; `docker compose up -d --wait` (the app applies migrations at
+# start, under an advisory lock); when every service is running and healthy within
+# WAIT_TIMEOUT seconds, record the tag in the env file and prune old images. When not,
+# start the previous tag again and exit non-zero.
 #
 # Migrations are not reverted by a rollback: releases keep their migrations backward
 # compatible (docs/deployment.md, "Migrations and rollback").
@@ -18,6 +20,8 @@
 #   WAIT_TIMEOUT    seconds to wait for healthy services (default: 300)
 #   KEEP_IMAGES     older image tags kept besides the current and previous ones (default: 2)
 #   SKIP_PULL       "true" when the images were built on this host (no registry)
+#   BACKUP_BEFORE_UPDATE  migrations (default): back up when the new release migrates;
+#                   always; or never (e.g. a managed database with point-in-time recovery)
 #   DOCKER          the docker client (default: docker)
 set -euo pipefail
 
@@ -28,6 +32,7 @@ env_file="${ENV_FILE:-.env}"
 state_dir="${STATE_DIR:-.deploy}"
 wait_timeout="${WAIT_TIMEOUT:-300}"
 keep_images="${KEEP_IMAGES:-2}"
+backup_policy="${BACKUP_BEFORE_UPDATE:-migrations}"
 images=(app worker nginx)
 
 log() { printf '%s update-services: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; }
@@ -36,7 +41,7 @@ die() {
   exit 1
 }
 
-usage() { sed -n '2,22p' "$0"; }
+usage() { sed -n '2,26p' "$0"; }
 
 (($# == 1)) || {
   usage >&2
@@ -67,6 +72,10 @@ case "$1" in
   *) new_tag="$1" ;;
 esac
 [[ "$new_tag" =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]] || die "not a valid image tag: $new_tag"
+case "$backup_policy" in
+  migrations | always | never) ;;
+  *) die "BACKUP_BEFORE_UPDATE must be migrations, always or never" ;;
+esac
 
 compose() { IMAGE_TAG="$1" "$docker_cmd" compose --env-file "$env_file" "${@:2}"; }
 
@@ -115,9 +124,42 @@ prune() {
   "$docker_cmd" image prune -f >/dev/null || true
 }
 
+pending_migrations() {
+  # The new image against the current database: `migrate --check` exits 1 when it has
+  # migrations to apply. It runs without starting anything else and changes nothing.
+  compose "$1" run --rm --no-deps -e RUN_MIGRATIONS=false app \
+    python manage.py migrate --check --no-input >/dev/null 2>&1 && return 1
+  return 0
+}
+
+backup_before() {
+  # scripts/backup.sh checks that the dump and archives read back and writes the
+  # directory's final name only when complete; its last line is that path.
+  local output
+  log "backing up before the update"
+  if ! output="$(compose "$1" --profile backup run --rm backup)"; then
+    return 1
+  fi
+  backup_path="$(printf '%s\n' "$output" | tail -n 1)"
+  [[ -n "$backup_path" && "$backup_path" != *.partial ]] || return 1
+  log "backup written: ${backup_path}"
+}
+
 log "updating from ${current_tag:-<none>} to ${new_tag}"
 if [[ "${SKIP_PULL:-false}" != "true" ]]; then
   compose "$new_tag" pull --quiet || die "could not pull the images of ${new_tag}; nothing changed"
+fi
+
+backup_path=""
+need_backup=false
+case "$backup_policy" in
+  always) need_backup=true ;;
+  migrations) pending_migrations "$new_tag" && need_backup=true ;;
+  never) ;;
+esac
+if [[ "$need_backup" == "true" ]]; then
+  backup_before "$current_tag" ||
+    die "the backup before the update failed: nothing changed, ${current_tag:-the current release} still runs"
 fi
 
 if start "$new_tag"; then
@@ -137,6 +179,9 @@ if [[ -z "$current_tag" || "$current_tag" == "$new_tag" ]]; then
   die "no previous tag to roll back to"
 fi
 log "rolling back to ${current_tag}"
+if [[ -n "$backup_path" ]]; then
+  log "migrations of ${new_tag} may have run: the backup taken before them is ${backup_path}"
+fi
 if start "$current_tag"; then
   die "rolled back to ${current_tag}; ${new_tag} failed (see: docker compose logs app)"
 fi

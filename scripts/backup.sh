@@ -4,6 +4,9 @@
 #   database.dump        pg_dump, custom format (pg_restore reads it; compressed)
 #   protected.tar.gz     SECURE_DOCUMENTS_ROOT (protected documents), when set
 #   media.tar.gz         MEDIA_ROOT (public media: images and renditions), when set
+#   env.gpg              BACKUP_ENV_FILE (the deployment's .env: SECRET_KEY, passwords)
+#                        encrypted with the passphrase in BACKUP_ENCRYPTION_KEY_FILE
+#                        (or BACKUP_ENCRYPTION_KEY): GnuPG, symmetric AES-256
 #   SHA256SUMS, MANIFEST checksums; what, when and from which versions
 #
 # A backup is written under <timestamp>.partial and renamed only once complete and
@@ -20,6 +23,9 @@
 #   BACKUP_KEEP_MIN         default 3
 #   BACKUP_METRICS_FILE     optional: node_exporter textfile to write the time and size of
 #                           the last successful backup to (alert OrgPortalBackupMissing)
+#   BACKUP_ENV_FILE         optional: the environment file to back up, encrypted; then a
+#                           passphrase is required (a backup refuses to store it in clear)
+#   BACKUP_ENCRYPTION_KEY_FILE / BACKUP_ENCRYPTION_KEY   that passphrase (file or value)
 #
 # Schedule (docs/deployment.md): nightly from the host's cron or a systemd timer, e.g.
 #   15 2 * * *  cd /srv/orgportal && docker compose --profile backup run --rm backup
@@ -73,6 +79,33 @@ archive_dir() {
 archive_dir protected "${SECURE_DOCUMENTS_ROOT:-}"
 archive_dir media "${MEDIA_ROOT:-}"
 
+encrypt_env() {
+  local source="${BACKUP_ENV_FILE:-}" key_file="${BACKUP_ENCRYPTION_KEY_FILE:-}" gnupg
+  if [[ -z "$source" ]]; then
+    return 0
+  fi
+  [[ -f "$source" ]] || die "BACKUP_ENV_FILE $source does not exist"
+  command -v gpg >/dev/null || die "gpg is not installed (needed to encrypt $source)"
+  gnupg="$(mktemp -d)"
+  if [[ -z "$key_file" ]]; then
+    [[ -n "${BACKUP_ENCRYPTION_KEY:-}" ]] ||
+      die "BACKUP_ENV_FILE is set but there is no BACKUP_ENCRYPTION_KEY(_FILE) to encrypt it with"
+    key_file="$gnupg/passphrase"
+    printf '%s' "$BACKUP_ENCRYPTION_KEY" >"$key_file"
+  fi
+  [[ -s "$key_file" ]] || die "the encryption passphrase file $key_file is empty or missing"
+  log "encrypting the environment file ($source)"
+  GNUPGHOME="$gnupg" gpg --batch --yes --quiet --pinentry-mode loopback \
+    --passphrase-file "$key_file" --symmetric --cipher-algo AES256 \
+    --output "$work/env.gpg" "$source" || die "encrypting $source failed"
+  # The copy must decrypt to the very same bytes with the same passphrase.
+  GNUPGHOME="$gnupg" gpg --batch --quiet --pinentry-mode loopback \
+    --passphrase-file "$key_file" --decrypt "$work/env.gpg" 2>/dev/null | cmp -s - "$source" ||
+    die "the encrypted environment file does not decrypt to the original"
+  rm -rf "$gnupg"
+}
+encrypt_env
+
 {
   echo "created=$stamp"
   echo "pg_dump=$(pg_dump --version)"
@@ -81,6 +114,7 @@ archive_dir media "${MEDIA_ROOT:-}"
   echo "database=$(printf '%s' "$DATABASE_URL" | sed -E 's#//[^@/]*@#//#')"
   echo "protected=${SECURE_DOCUMENTS_ROOT:-}"
   echo "media=${MEDIA_ROOT:-}"
+  echo "env=$([[ -f "$work/env.gpg" ]] && echo "env.gpg (encrypted)" || echo none)"
 } >"$work/MANIFEST"
 (cd "$work" && sha256sum -- * >SHA256SUMS)
 

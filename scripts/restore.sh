@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Restore a backup made by scripts/backup.sh.
 #
-#   scripts/restore.sh [--yes] [--database-only | --files-only] BACKUP_PATH
+#   scripts/restore.sh [--yes] [--database-only | --files-only | --env-only]
+#                      [--env-file PATH] BACKUP_PATH
 #
 # The checksums are verified first. Then the database named by DATABASE_URL is replaced
 # with the dump (pg_restore --clean, in one transaction: on an error nothing changes),
 # and the contents of SECURE_DOCUMENTS_ROOT and MEDIA_ROOT are replaced with the
 # archives. Stop the app, workers and beat first (docs/deployment.md).
+#
+# With --env-file PATH, the backup's encrypted environment file (env.gpg) is decrypted to
+# PATH (mode 600, never over an existing file) with the passphrase in
+# BACKUP_ENCRYPTION_KEY_FILE or BACKUP_ENCRYPTION_KEY; --env-only restores nothing else.
 #
 # For a restore drill, point DATABASE_URL at a scratch database and the two directories
 # at scratch directories: the running site is not touched.
@@ -27,19 +32,30 @@ die() {
 confirm="${RESTORE_CONFIRM:-no}"
 do_database=true
 do_files=true
+env_target=""
 backup=""
-for arg in "$@"; do
-  case "$arg" in
+while (($#)); do
+  case "$1" in
     --yes) confirm=yes ;;
     --database-only) do_files=false ;;
     --files-only) do_database=false ;;
+    --env-only)
+      do_database=false
+      do_files=false
+      ;;
+    --env-file)
+      (($# >= 2)) || die "--env-file needs a path"
+      env_target="$2"
+      shift
+      ;;
     -h | --help)
-      sed -n '2,20p' "$0"
+      sed -n '2,26p' "$0"
       exit 0
       ;;
-    -*) die "unknown option $arg" ;;
-    *) backup="$arg" ;;
+    -*) die "unknown option $1" ;;
+    *) backup="$1" ;;
   esac
+  shift
 done
 [[ -n "$backup" ]] || die "usage: restore.sh [--yes] [--database-only|--files-only] BACKUP_PATH"
 [[ -d "$backup" ]] || die "$backup is not a directory"
@@ -89,5 +105,31 @@ restore_dir() {
 if [[ "$do_files" == "true" ]]; then
   restore_dir protected "${SECURE_DOCUMENTS_ROOT:-}"
   restore_dir media "${MEDIA_ROOT:-}"
+fi
+
+restore_env() {
+  local target="$1" key_file="${BACKUP_ENCRYPTION_KEY_FILE:-}" gnupg
+  [[ -f "$backup/env.gpg" ]] || die "$backup holds no environment file (env.gpg)"
+  [[ ! -e "$target" ]] || die "$target exists: choose a new path, then compare and move it"
+  command -v gpg >/dev/null || die "gpg is not installed"
+  gnupg="$(mktemp -d)"
+  if [[ -z "$key_file" ]]; then
+    [[ -n "${BACKUP_ENCRYPTION_KEY:-}" ]] || die "set BACKUP_ENCRYPTION_KEY(_FILE) to decrypt it"
+    key_file="$gnupg/passphrase"
+    printf '%s' "$BACKUP_ENCRYPTION_KEY" >"$key_file"
+  fi
+  log "decrypting the environment file into $target"
+  (
+    umask 077
+    GNUPGHOME="$gnupg" gpg --batch --quiet --pinentry-mode loopback \
+      --passphrase-file "$key_file" --output "$target" --decrypt "$backup/env.gpg"
+  ) || {
+    rm -rf "$gnupg" "$target"
+    die "decrypting the environment file failed (wrong passphrase?)"
+  }
+  rm -rf "$gnupg"
+}
+if [[ -n "$env_target" ]]; then
+  restore_env "$env_target"
 fi
 log "restore complete from $backup"

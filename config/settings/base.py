@@ -103,6 +103,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Request lines; config/log_context.py adds the organization to the finishing line.
     "django_structlog.middlewares.RequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -164,27 +165,48 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, sessions, channel layer, Celery ----------------------------------------
+# One Redis server, or (with REDIS_SENTINELS) a master found through Redis Sentinel, whose
+# name is then the host of the URL: redis://:password@mymaster/0. rediss:// means TLS.
+# config/redis_config.py turns this into each library's own configuration.
+from config import redis_config  # noqa: E402
+
 REDIS_URL = env.str("REDIS_URL", default="")
 # A separate cache instance may evict keys; the broker must not (see docs/deployment.md).
 REDIS_CACHE_URL = env.str("REDIS_CACHE_URL", default=REDIS_URL)
+
+
+def _redis_target(url: str) -> redis_config.RedisTarget:
+    try:
+        return redis_config.parse(
+            url,
+            sentinels=env.str("REDIS_SENTINELS", default=""),
+            password=env.str("REDIS_PASSWORD", default=""),
+            sentinel_password=env.str("REDIS_SENTINEL_PASSWORD", default=""),
+            sentinel_tls=env.bool("REDIS_SENTINEL_TLS", default=None),
+            ca_file=env.str("REDIS_TLS_CA_FILE", default=""),
+        )
+    except ValueError as exc:
+        raise ImproperlyConfigured(str(exc)) from exc
 
 
 def _redis_db(url: str) -> str:
     return urlparse(url).path.strip("/") or "0"
 
 
-if REDIS_URL:
+# The broker, channel layer and results (REDIS) and the cache (REDIS_CACHE); None without
+# Redis. Code that needs a client of its own uses redis_config.shared_client(REDIS).
+REDIS = _redis_target(REDIS_URL) if REDIS_URL else None
+REDIS_CACHE = _redis_target(REDIS_CACHE_URL) if REDIS_URL else None
+
+if REDIS and REDIS_CACHE:
+    _cache_location, _cache_options = redis_config.django_cache_options(REDIS_CACHE)
     CACHES = {
         "default": {
             # django-redis with one client per process (config/cache.py).
             "BACKEND": "config.cache.SharedClientRedisCache",
-            "LOCATION": REDIS_CACHE_URL,
+            "LOCATION": _cache_location,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="orgportal"),
-            "OPTIONS": {
-                "CLIENT_CLASS": "django_redis.client.DefaultClient",
-                "SOCKET_CONNECT_TIMEOUT": 3,
-                "SOCKET_TIMEOUT": 5,
-            },
+            "OPTIONS": _cache_options,
         }
     }
     # cached_db: a Redis restart costs a database read, not everyone's session.
@@ -196,13 +218,13 @@ if REDIS_URL:
             "BACKEND": "config.channel_layers.ResyncingPubSubChannelLayer",
             "CONFIG": {
                 "hosts": [
-                    {
-                        "address": REDIS_URL,
+                    redis_config.channel_layer_host(
+                        REDIS,
                         # A connection that dies without a close is noticed (PING) and
                         # reported to consumers like any other failure.
-                        "health_check_interval": 15,
-                        "socket_keepalive": True,
-                    }
+                        health_check_interval=15,
+                        socket_keepalive=True,
+                    )
                 ],
                 # Pub/sub channels are not scoped by Redis database number: the prefix
                 # keeps two deployments sharing one Redis out of each other's groups.
@@ -223,8 +245,13 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # --- Celery -------------------------------------------------------------------------------
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
-CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL or "cache+memory://")
+# Unset or empty: the Redis above (sentinel:// URLs in Sentinel mode).
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or (
+    redis_config.celery_url(REDIS) if REDIS else "memory://"
+)
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or (
+    redis_config.celery_url(REDIS) if REDIS else "cache+memory://"
+)
 # Without Redis there is no broker to talk to: run tasks inline, in the caller's process.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -249,6 +276,9 @@ CELERY_TASK_TRACK_STARTED = True
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
 CELERY_RESULT_EXPIRES = 60 * 60 * 24
+# A stored result names its task and arguments, so a result of a tenant task carries its
+# organization_id.
+CELERY_RESULT_EXTENDED = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Must exceed the longest countdown/ETA the code uses, or Redis redelivers the
@@ -263,6 +293,23 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_TASK_DEFAULT_PRIORITY = 5
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+if REDIS:
+    # Sentinel: the master's name and how to reach the sentinels (nothing otherwise).
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(redis_config.celery_transport_options(REDIS))
+    CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS.update(redis_config.celery_transport_options(REDIS))
+    CELERY_BROKER_USE_SSL = redis_config.celery_ssl(REDIS)
+    CELERY_REDIS_BACKEND_USE_SSL = redis_config.celery_ssl(REDIS)
+# A failover (or a Redis restart) takes seconds: sending a task and storing a result wait
+# for it instead of failing at once (about 10 s in all before giving up).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 8,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 2,
+}
+CELERY_RESULT_BACKEND_ALWAYS_RETRY = True
+CELERY_RESULT_BACKEND_MAX_RETRIES = 10
+CELERY_RESULT_BACKEND_BASE_SLEEP_BETWEEN_RETRIES_MS = 200
 CELERY_BEAT_SCHEDULE = {
     "documents-sweep": {
         "task": "secure_documents.sweep",
@@ -531,5 +578,18 @@ LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
 from config.logging import build_logging  # noqa: E402
 
 LOGGING = build_logging(level=LOG_LEVEL, fmt=LOG_FORMAT)
+
+# --- error tracking (optional) ------------------------------------------------------------
+# Sentry or a Sentry-compatible server; personal data is scrubbed (config/error_tracking.py).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from config import error_tracking
+
+    error_tracking.init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        release=env.str("APP_VERSION", default=""),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
 
 AUTH_USER_MODEL = "accounts.User"

@@ -22,8 +22,9 @@ if _insecure:
 # TLS terminates at the proxy (nginx, a load balancer); it tells us with this header.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-# The health endpoints are probed over plain HTTP from inside the network.
-SECURE_REDIRECT_EXEMPT = [r"^health/"]
+# The health endpoints are probed, and /metrics scraped (with its bearer token), over
+# plain HTTP from inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)

@@ -5,6 +5,7 @@ import time
 import pytest
 from django.test import override_settings
 
+from config import redis_config
 from tests.conftest import RedisServer
 
 
@@ -38,6 +39,7 @@ def test_ready_names_every_check_and_passes_on_real_services(client) -> None:  #
 def _settings_for(url: str) -> dict[str, object]:
     return {
         "REDIS_URL": url,
+        "REDIS": redis_config.parse(url),
         "CACHES": {
             "default": {
                 "BACKEND": "config.cache.SharedClientRedisCache",

@@ -134,7 +134,15 @@ def with_local(environment: dict[str, str], local: dict[str, str]) -> dict[str, 
 
 
 # Settings that a container takes from its image (Dockerfile ENV) rather than compose.
-LOCAL_ONLY = {"HOST", "PORT", "NGINX_TEMPLATE", "NGINX_BIN", "CELERY_BEAT_SCHEDULE"}
+LOCAL_ONLY = {
+    "HOST",
+    "PORT",
+    "NGINX_TEMPLATE",
+    "NGINX_BIN",
+    "CELERY_BEAT_SCHEDULE",
+    # Each container has its own /tmp; here the workers share one machine.
+    "CELERY_HEARTBEAT_FILE",
+}
 
 # How long the broker keeps a delivered, unacknowledged task before giving it to another
 # worker: short here (production: 7200 s), so that a killed worker's task comes back
@@ -427,6 +435,7 @@ class Stack:
             "REDIS_CACHE_URL": self.redis["redis-cache"].url(),
             "MEDIA_ROOT": str(self.media_root),
             "SECURE_DOCUMENTS_ROOT": str(self.documents_root),
+            "CELERY_HEARTBEAT_FILE": str(self.workdir / f"{service}.heartbeat"),
             **overrides,
         }
         return {**with_local(compose_environment(service), local), **STACK_TUNING}

@@ -15,6 +15,13 @@ from psycopg import sql
 
 from tests.deploy.conftest import ROOT, Stack, base_env, fresh_database, require_tool
 
+PASSPHRASE = "correct horse battery staple, backup edition"
+ENV_FILE_TEXT = (
+    "SECRET_KEY='k3y-with-$-and-quotes-0123456789abcdefghijklmnopqrstuvwxyz'\n"
+    "POSTGRES_PASSWORD=database-password-4242\n"
+    "ALLOWED_HOSTS=portal.example.com\n"
+)
+
 
 def run_script(script: str, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -56,7 +63,11 @@ def table_counts(url: str) -> dict[str, int]:
 @pytest.fixture(scope="module")
 def backup(stack: Stack, workdir: Path) -> dict[str, object]:
     """Data in the stack's database and directories, then one backup of it all."""
-    for tool, package in (("pg_dump", "postgresql-client"), ("pg_restore", "postgresql-client")):
+    for tool, package in (
+        ("pg_dump", "postgresql-client"),
+        ("pg_restore", "postgresql-client"),
+        ("gpg", "gnupg"),
+    ):
         require_tool(tool, f".ci/run installs the {package} package")
     with psycopg.connect(stack.database_url, autocommit=True) as connection:
         connection.execute("CREATE TABLE IF NOT EXISTS deploy_backup_marker (id serial, note text)")
@@ -72,12 +83,21 @@ def backup(stack: Stack, workdir: Path) -> dict[str, object]:
 
     backup_dir = workdir / "backups"
     metrics = workdir / "backup.prom"
+    # The deployment's environment file, with its secrets; the passphrase is in a file,
+    # as the compose secret provides it.
+    env_file = workdir / "deploy.env"
+    env_file.write_text(ENV_FILE_TEXT)
+    env_file.chmod(0o600)
+    key_file = workdir / "backup-key"
+    key_file.write_text(PASSPHRASE)
     env = {
         "DATABASE_URL": stack.database_url,
         "BACKUP_DIR": str(backup_dir),
         "SECURE_DOCUMENTS_ROOT": str(stack.documents_root),
         "MEDIA_ROOT": str(stack.media_root),
         "BACKUP_METRICS_FILE": str(metrics),
+        "BACKUP_ENV_FILE": str(env_file),
+        "BACKUP_ENCRYPTION_KEY_FILE": str(key_file),
     }
     result = run_script("backup.sh", env=env)
     assert result.returncode == 0, result.stderr
@@ -101,9 +121,15 @@ def test_backup_contents(backup: dict[str, object]) -> None:
         "MANIFEST",
         "SHA256SUMS",
         "database.dump",
+        "env.gpg",
         "media.tar.gz",
         "protected.tar.gz",
     ]
+    # The environment file is there only encrypted.
+    encrypted = path.joinpath("env.gpg").read_bytes()
+    for secret in (b"k3y-with", b"database-password-4242", b"portal.example.com"):
+        assert secret not in encrypted
+    assert "env.gpg" in path.joinpath("SHA256SUMS").read_text()
     assert path.joinpath("database.dump").read_bytes()[:5] == b"PGDMP"  # custom format
     manifest = path.joinpath("MANIFEST").read_text()
     assert "postgres://postgres@" in manifest or "@" not in manifest.split("database=")[1]
@@ -194,3 +220,60 @@ def test_retention_deletes_old_backups_but_keeps_the_newest(
     assert partial.name not in remaining
     assert backup["path"].name in remaining  # type: ignore[union-attr]
     assert len(remaining) == 2
+
+
+def test_restore_decrypts_the_environment_file(backup: dict[str, object], workdir: Path) -> None:
+    target = workdir / "restored.env"
+    result = run_script(
+        "restore.sh",
+        "--yes",
+        "--env-only",
+        "--env-file",
+        str(target),
+        str(backup["path"]),
+        env={"BACKUP_ENCRYPTION_KEY": PASSPHRASE},
+    )
+    assert result.returncode == 0, result.stderr
+    assert target.read_text() == ENV_FILE_TEXT
+    assert target.stat().st_mode & 0o777 == 0o600
+    # Never over an existing file.
+    again = run_script(
+        "restore.sh",
+        "--yes",
+        "--env-only",
+        "--env-file",
+        str(target),
+        str(backup["path"]),
+        env={"BACKUP_ENCRYPTION_KEY": PASSPHRASE},
+    )
+    assert again.returncode == 1
+    assert "exists" in again.stderr
+
+
+def test_restore_refuses_a_wrong_passphrase(backup: dict[str, object], workdir: Path) -> None:
+    target = workdir / "wrong.env"
+    result = run_script(
+        "restore.sh",
+        "--yes",
+        "--env-only",
+        "--env-file",
+        str(target),
+        str(backup["path"]),
+        env={"BACKUP_ENCRYPTION_KEY": "not the passphrase"},
+    )
+    assert result.returncode == 1
+    assert "wrong passphrase" in result.stderr
+    assert not target.exists()
+
+
+def test_backup_refuses_to_store_the_environment_in_clear(
+    backup: dict[str, object], workdir: Path
+) -> None:
+    env = {**backup["env"], "BACKUP_DIR": str(workdir / "clear-backups")}  # type: ignore[dict-item]
+    env.pop("BACKUP_ENCRYPTION_KEY_FILE")
+    result = run_script("backup.sh", env=env)
+    assert result.returncode == 1
+    assert "no BACKUP_ENCRYPTION_KEY" in result.stderr
+    # Nothing half-written is left behind.
+    leftovers = list((workdir / "clear-backups").iterdir())
+    assert leftovers == []

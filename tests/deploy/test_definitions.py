@@ -21,7 +21,8 @@ from tests.deploy.conftest import (
 )
 
 SHELL_SCRIPTS = sorted(
-    [*ROOT.glob("docker/*.sh"), *ROOT.glob("scripts/*.sh")], key=lambda path: str(path)
+    [*ROOT.glob("docker/*.sh"), *ROOT.glob("docker/monitoring/*.sh"), *ROOT.glob("scripts/*.sh")],
+    key=lambda path: str(path),
 )
 LONG_RUNNING = [
     "app",
@@ -32,7 +33,10 @@ LONG_RUNNING = [
     "postgres",
     "redis",
     "redis-cache",
+    "autoheal",
 ]
+# Restarted by autoheal when their health check fails (Docker restarts only on exit).
+AUTOHEALED = ["app", "worker", "worker-documents", "beat", "nginx"]
 QUEUES = {"default", "documents", "notifications", "maintenance"}
 
 
@@ -87,7 +91,9 @@ def test_workflow_runs_lint_tests_and_builds_images_on_tags() -> None:
 
 
 def test_compose_file_is_valid() -> None:
-    result = run_compose("--profile", "flower", "--profile", "backup", "config", "--quiet")
+    result = run_compose(
+        "--profile", "flower", "--profile", "backup", "--profile", "monitoring", "config", "--quiet"
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -116,7 +122,7 @@ def test_every_compose_variable_is_in_env_example() -> None:
 
 
 def test_every_service_has_a_health_check_and_waits_for_healthy_dependencies() -> None:
-    services = compose_config("flower", "backup")["services"]
+    services = compose_config("flower", "backup", "monitoring")["services"]
     for name, service in services.items():
         healthcheck = service.get("healthcheck") or {}
         assert healthcheck.get("test"), f"{name}: no health check"
@@ -152,7 +158,8 @@ def test_service_graph() -> None:
     # The edge network holds nginx and the app only: the app trusts nginx's address there.
     nginx_address = compose_service("nginx")["networks"]["edge"]["ipv4_address"]
     assert app["environment"]["FORWARDED_ALLOW_IPS"] == nginx_address
-    on_edge = {name for name, s in compose_config()["services"].items() if "edge" in s["networks"]}
+    services = compose_config("monitoring")["services"]
+    on_edge = {name for name, s in services.items() if "edge" in s.get("networks", {})}
     assert on_edge == {"app", "nginx"}
 
 
@@ -165,6 +172,20 @@ def test_worker_queues() -> None:
     beat = compose_service("beat")
     assert beat["command"] == ["/app/docker/start_beat.sh"]
     assert beat["deploy"].get("replicas", 1) == 1
+
+
+def test_autoheal_restarts_unhealthy_containers() -> None:
+    services = compose_config()["services"]
+    autoheal = services["autoheal"]
+    label = autoheal["environment"]["AUTOHEAL_CONTAINER_LABEL"]
+    assert any(volume["source"] == "/var/run/docker.sock" for volume in autoheal["volumes"])
+    assert autoheal.get("network_mode") == "none"  # the socket is all it needs
+    for name in AUTOHEALED:
+        assert services[name]["labels"].get(label) == "true", name
+        assert services[name]["healthcheck"]["test"], name
+    # The worker's health check is the one that notices a stuck event loop.
+    worker_check = services["worker"]["healthcheck"]["test"]
+    assert worker_check[-2:] == ["/app/docker/healthcheck.py", "worker"]
 
 
 def test_flower_only_with_its_profile() -> None:
@@ -285,7 +306,7 @@ def test_nginx_template_placeholders_match_the_entrypoint() -> None:
 
 
 def alert_rules() -> list[dict[str, Any]]:
-    document = yaml.safe_load((ROOT / "docker" / "alerts.yml").read_text())
+    document = yaml.safe_load((ROOT / "docker" / "monitoring" / "alerts.yml").read_text())
     return [rule for group in document["groups"] for rule in group["rules"]]
 
 
@@ -309,10 +330,15 @@ def test_alert_rules_are_well_formed() -> None:
     [
         "django_http_responses_total_by_status",  # error rate
         "django_http_requests_latency_seconds",  # latency
-        "celery_queue_length",  # queue backlog
-        "celery_task_failed_total",  # failed tasks
+        "orgportal_celery_queue_length",  # queue backlog
+        "orgportal_celery_workers",  # worker down or stuck
+        'orgportal_celery_tasks_total{state="FAILURE"}',  # failed tasks
+        "probe_success",  # readiness failing
         "redis_memory_used_bytes",  # Redis memory
-        "orgportal_websocket_disconnects_total",  # websocket drops
+        "redis_rdb_last_bgsave_status",  # Redis persistence errors
+        "node_filesystem_avail_bytes",  # disk almost full
+        "orgportal_backup_last_success_timestamp_seconds",  # backups older than a day
+        "orgportal_websocket_disconnects_total",  # websocket disconnect storms
     ],
 )
 def test_alert_rules_cover(topic: str) -> None:

@@ -22,6 +22,14 @@ if args[:1] == ["compose"] and "up" in args:
         sys.exit(1)
 if args[:2] == ["image", "ls"]:
     print("\n".join(os.environ.get("FAKE_IMAGE_TAGS", "").split()))
+if args[:1] == ["compose"] and "run" in args:
+    if "migrate" in args:  # `migrate --check`: 1 when migrations are pending
+        sys.exit(1 if os.environ.get("FAKE_PENDING_MIGRATIONS") == "true" else 0)
+    if args[-1] == "backup":
+        if os.environ.get("FAKE_BACKUP_FAILS") == "true":
+            print("backup: error: pg_dump failed", file=sys.stderr)
+            sys.exit(1)
+        print("/backups/20260101T021500Z")
 """
 
 
@@ -136,8 +144,10 @@ def compose_calls(deploy_dir: Path) -> list[tuple[str | None, list[str]]]:
         args = call["args"]
         assert isinstance(args, list)
         if args[0] == "compose":
-            verb = next(a for a in args[3:] if not a.startswith("-"))
-            result.append((call["image_tag"], [verb, *args[args.index(verb) + 1 :]]))  # type: ignore[arg-type]
+            rest = list(args[3:])
+            while rest[0].startswith("-"):  # global options, --profile takes a value
+                rest = rest[2:] if rest[0] == "--profile" else rest[1:]
+            result.append((call["image_tag"], rest))  # type: ignore[arg-type]
     return result
 
 
@@ -147,12 +157,20 @@ def test_update_pulls_starts_waits_and_records(deploy_dir: Path, fake_docker: Pa
     )
     assert result.returncode == 0, result.stderr
     steps = compose_calls(deploy_dir)
-    assert [(tag, args[0]) for tag, args in steps] == [("v2", "pull"), ("v2", "up"), ("v2", "exec")]
-    up = steps[1][1]
+    # No migrations pending in v2 (migrate --check exits 0): no backup.
+    assert [(tag, args[0]) for tag, args in steps] == [
+        ("v2", "pull"),
+        ("v2", "run"),
+        ("v2", "up"),
+        ("v2", "exec"),
+    ]
+    assert "migrate" in steps[1][1]
+    assert "--check" in steps[1][1]
+    up = steps[2][1]
     assert "-d" in up
     assert "--wait" in up
     assert up[up.index("--wait-timeout") + 1] == "5"
-    assert "reload" in " ".join(steps[2][1])
+    assert "reload" in " ".join(steps[3][1])
     assert env_tag(deploy_dir) == "v2"
     assert (deploy_dir / "state" / "previous-tag").read_text().strip() == "v1"
     removed = [
@@ -194,3 +212,89 @@ def test_update_rejects_a_bad_tag(deploy_dir: Path, fake_docker: Path) -> None:
     result = update(deploy_dir, fake_docker, "v2;rm -rf /")
     assert result.returncode == 1
     assert calls(deploy_dir / "calls.jsonl") == []
+
+
+def test_update_backs_up_before_migrations(deploy_dir: Path, fake_docker: Path) -> None:
+    result = update(deploy_dir, fake_docker, "v2", FAKE_PENDING_MIGRATIONS="true")
+    assert result.returncode == 0, result.stderr
+
+    def step(args: list[str]) -> str:
+        if args[0] != "run":
+            return args[0]
+        return "migrate --check" if "migrate" in args else args[-1]
+
+    steps = [step(args) for _, args in compose_calls(deploy_dir)]
+    # migrate --check says migrations are pending: the backup runs before anything starts.
+    assert steps == ["pull", "migrate --check", "backup", "up", "exec"]
+    backup = next(
+        call["args"]
+        for call in calls(deploy_dir / "calls.jsonl")
+        if call["args"][-1] == "backup"  # type: ignore[index]
+    )
+    assert "--profile" in backup  # type: ignore[operator]
+    assert "backup written: /backups/20260101T021500Z" in result.stderr
+    assert env_tag(deploy_dir) == "v2"
+
+
+def test_update_stops_when_the_backup_fails(deploy_dir: Path, fake_docker: Path) -> None:
+    result = update(
+        deploy_dir, fake_docker, "v2", FAKE_PENDING_MIGRATIONS="true", FAKE_BACKUP_FAILS="true"
+    )
+    assert result.returncode == 1
+    assert "the backup before the update failed: nothing changed" in result.stderr
+    verbs = [args[0] for _, args in compose_calls(deploy_dir)]
+    assert "up" not in verbs
+    assert env_tag(deploy_dir) == "v1"
+
+
+def test_rollback_after_migrations_names_the_backup(deploy_dir: Path, fake_docker: Path) -> None:
+    result = update(
+        deploy_dir,
+        fake_docker,
+        "v2",
+        FAKE_PENDING_MIGRATIONS="true",
+        FAKE_UNHEALTHY_TAGS="v2",
+    )
+    assert result.returncode == 1
+    assert "the backup taken before them is /backups/20260101T021500Z" in result.stderr
+    assert "rolled back to v1" in result.stderr
+    assert env_tag(deploy_dir) == "v1"
+
+
+@pytest.mark.parametrize(("policy", "backups"), [("always", 1), ("never", 0)])
+def test_backup_policy(deploy_dir: Path, fake_docker: Path, policy: str, backups: int) -> None:
+    result = update(
+        deploy_dir, fake_docker, "v2", BACKUP_BEFORE_UPDATE=policy, FAKE_PENDING_MIGRATIONS="true"
+    )
+    assert result.returncode == 0, result.stderr
+    ran = [args for _, args in compose_calls(deploy_dir) if args[0] == "run"]
+    assert [args[-1] for args in ran].count("backup") == backups
+    assert not [args for args in ran if "migrate" in args]  # the policy alone decides
+
+
+def test_update_rejects_an_unknown_backup_policy(deploy_dir: Path, fake_docker: Path) -> None:
+    result = update(deploy_dir, fake_docker, "v2", BACKUP_BEFORE_UPDATE="sometimes")
+    assert result.returncode == 1
+    assert calls(deploy_dir / "calls.jsonl") == []
+
+
+def test_entrypoint_adds_the_containers_own_addresses_to_allowed_hosts() -> None:
+    result = subprocess.run(
+        [str(ROOT / "docker" / "entrypoint.sh"), "printenv", "ALLOWED_HOSTS"],
+        cwd=ROOT,
+        env={
+            **base_env(),
+            "SKIP_DB_WAIT": "true",
+            "ALLOWED_HOSTS": "portal.example.com",
+            "ALLOWED_HOSTS_OWN_ADDRESSES": "true",
+        },
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    hosts = result.stdout.strip().split(",")
+    assert hosts[0] == "portal.example.com"
+    own = subprocess.run(["hostname", "-I"], capture_output=True, text=True, check=True).stdout
+    for address in own.split():
+        assert (f"[{address}]" if ":" in address else address) in hosts
