@@ -22,7 +22,6 @@ import pytest
 from django.conf import settings
 
 from tests.conftest import (
-    HTTP_PROTOCOL,
     ROOT,
     _database_url_for_current_test_db,
     ensure_site_tree,
@@ -113,8 +112,6 @@ def portal_server(
             "--lifespan",
             "off",
             "--no-access-log",
-            "--http",
-            HTTP_PROTOCOL,
         ],
         cwd=ROOT,
         env=env,
