@@ -35,4 +35,4 @@ def _use_django_logging(**_: object) -> None:
 # Connects the task metrics in every process that runs tasks (workers, and the web
 # process when tasks run inline), and the log-context receivers in every process; the
 # dead-letter recorder is organizations.dead_letter, connected when that app is ready.
-from config import log_context, task_metrics  # noqa: E402, F401
+from config import task_metrics  # noqa: E402, F401

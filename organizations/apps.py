@@ -23,8 +23,8 @@ class OrganizationsConfig(AppConfig):
         register_permission_policy(AbstractPage, OrganizationPagePermissionPolicy())
         post_migrate.connect(_after_last_app, dispatch_uid="organizations.provision")
         # Tasks that fail for good are recorded (in workers, and in the web process when
-        # tasks run inline), and account changes are audited.
-        from organizations import dead_letter, receivers  # noqa: F401
+        # tasks run inline), account changes are audited, log lines name the tenant.
+        from organizations import dead_letter, log_context, receivers  # noqa: F401
 
 
 def _last_app_with_models() -> AppConfig:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from organizations.access import Denial, require_capability
 from organizations.decorators import org_view
+from organizations.log_context import note_organization
 from organizations.middleware import mfa_setup_redirect
 from organizations.roles import Capability
 from secure_documents import services
@@ -45,6 +46,7 @@ def serve(request: HttpRequest, document_id: int, document_filename: str) -> Htt
         if document is not None and checked.decision.denial is Denial.MFA_REQUIRED:
             return mfa_setup_redirect(request, document.organization.name)
         raise Http404
+    note_organization(document.organization_id)
     stored = document_file(document)
     response = file_response(request, stored)
     if response.status_code not in (304, 416):  # a download (or a hand-over of one)

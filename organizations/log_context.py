@@ -7,8 +7,8 @@ later in the request carries ``organization_id`` too (``OrganizationMiddleware``
 while the view runs), and the receivers here bind it again for the ``request_finished`` /
 ``request_failed`` line, which is written after that middleware has unbound it.
 
-- A download (``/documents/<id>/...``) has no organization in its URL: the download's audit
-  row (written once the access rule allowed it) binds its organization, without a query.
+- A download (``/documents/<id>/...``) has no organization in its URL: the serve view names
+  it (``note_organization``) once the access rule has allowed the download.
 - Websockets: ``WebsocketLogMiddleware`` wraps each consumer, binds the handshake's request
   id, the user id and, for a member, the organization named by ``?org=`` for the socket's
   lifetime, and writes ``websocket_connected`` / ``websocket_closed`` lines.
@@ -26,14 +26,14 @@ from urllib.parse import parse_qs
 
 import structlog
 from celery.signals import task_failure, task_retry, task_success
-from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django_structlog import signals
 from django_structlog.celery import signals as task_signals
 
 from config.request_id import resolve_request_id
+from organizations.models import Membership
 
-logger = structlog.get_logger("config.websocket")
+logger = structlog.get_logger("organizations.websocket")
 
 
 # The organization of the document a request downloaded. Not a structlog binding: the
@@ -53,15 +53,11 @@ def _organization_id(request: Any) -> int | None:
     return None
 
 
-@receiver(post_save, sender="organizations.AuditEvent", dispatch_uid="log_context.download")
-def _note_download(sender: Any, instance: Any, created: bool = False, **_: Any) -> None:
-    # A download's URL names no organization; its audit row, written once the access rule
-    # has allowed it, does. Noting it here costs no query.
-    from secure_documents.services import DOWNLOAD_ACTION
-
-    if created and instance.action == DOWNLOAD_ACTION and instance.organization_id:
-        _downloaded_from.set(int(instance.organization_id))
-        structlog.contextvars.bind_contextvars(organization_id=instance.organization_id)
+def note_organization(organization_id: int) -> None:
+    """For views whose URL names no organization (file downloads): the organization the
+    request turned out to be about, for its log lines (the finishing one included)."""
+    _downloaded_from.set(int(organization_id))
+    structlog.contextvars.bind_contextvars(organization_id=organization_id)
 
 
 @receiver(signals.bind_extra_request_finished_metadata, dispatch_uid="log_context.finished")
@@ -90,10 +86,10 @@ def _bind_task(task: Any, logger: Any, **_: Any) -> None:
     _bind_task_organization(task)
 
 
-# A tenant task unbinds its organization when its body returns (config/task_base.py);
+# A tenant task unbinds its organization when its body returns (organizations/task_base.py);
 # django-structlog's task_succeeded / task_failed / task_retrying lines come after. These
-# receivers are connected when this module is imported, before django-structlog's (the
-# worker connects those when it starts), so they run first.
+# receivers are connected when Django is set up (organizations' ready()), before
+# django-structlog's (the worker connects those when it starts), so they run first.
 @task_success.connect(dispatch_uid="log_context.task_success")
 @task_failure.connect(dispatch_uid="log_context.task_failure")
 @task_retry.connect(dispatch_uid="log_context.task_retry")
@@ -102,8 +98,6 @@ def _rebind_task(sender: Any = None, **_: Any) -> None:
 
 
 def _member_organization_id(user_id: int, slug: str) -> int | None:
-    from organizations.models import Membership
-
     return (
         Membership.objects.filter(user_id=user_id, organization__slug=slug)
         .values_list("organization_id", flat=True)
