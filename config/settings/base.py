@@ -113,6 +113,8 @@ MIDDLEWARE = [
     "organizations.middleware.OrganizationMiddleware",
     "organizations.admin_guard.AdminAccessMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, so its process_exception sees a view's exception first: malformed form data -> 400.
+    "config.malformed_requests.MalformedRequestMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
