@@ -11,7 +11,7 @@ DEV := DJANGO_SETTINGS_MODULE=config.settings.dev
 STAMP := $(VENV)/.installed-$(shell cat requirements/dev.txt requirements/base.txt | cksum | cut -d' ' -f1)
 BASE_STAMP := $(VENV)/.base-$(shell cat requirements/base.txt | cksum | cut -d' ' -f1)
 
-.PHONY: help install install-base run serve migrate demo test test-fast lint format worker beat lock clean
+.PHONY: help install install-base run serve migrate demo system-packages test test-fast lint format worker beat lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -57,16 +57,20 @@ run: demo ## Set up everything and serve on http://$(HOST):$(PORT) with demo dat
 serve: install-base .env ## Serve without migrating or loading demo data
 	$(DEV) $(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --ws websockets-sansio
 
-test: install ## Run the whole suite against real PostgreSQL and Redis
+system-packages: ## Install (as root) or name the system packages the tests use
+	@scripts/system-packages.sh
+
+test: install system-packages ## Run the whole suite against real PostgreSQL and Redis
 	$(BIN)/python -m tests.services -- $(BIN)/python -m pytest --ignore=tests/browser $(PYTEST_ARGS)
 	@# Browser tests in their own process: Playwright's sync API keeps an event loop
 	@# running in the main thread, which async tests and async-unsafe checks trip over.
 	$(BIN)/python -m tests.services -- $(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
 
-lint: install ## ruff format check and lint, layers between the apps
+lint: install ## ruff format check and lint, layers between the apps, type check
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy .
 
 format: install ## Apply ruff formatting and safe fixes
 	$(BIN)/ruff format .

@@ -25,7 +25,7 @@ class SharedClientRedisCache(RedisCache):
 
     @property
     def client(self) -> Any:
-        if self._client is None:
+        if getattr(self, "_client", None) is None:
             # Same LOCATION and options, same client: the key is the configuration
             # itself, so a changed setting (tests' override_settings) gets its own.
             key = repr((type(self), self._server, sorted(self._params.items())))

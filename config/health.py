@@ -58,8 +58,10 @@ async def _release(layer: Any, channel: str) -> None:
 
 def _redis_client() -> Any:
     # A new client per probe: async clients belong to the event loop that made them.
+    target = settings.REDIS
+    assert target is not None, "REDIS is configured whenever a Redis probe runs"
     return redis_config.client(
-        settings.REDIS, asynchronous=True, socket_connect_timeout=2, socket_timeout=2
+        target, asynchronous=True, socket_connect_timeout=2, socket_timeout=2
     )
 
 

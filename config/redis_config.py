@@ -131,11 +131,12 @@ def failover_retry(*, asynchronous: bool = False) -> Any:
     the election must fit in that (docs/deployment.md: 5000 ms)."""
     from redis.backoff import ExponentialBackoff
 
+    retry: type[Any]
     if asynchronous:
-        from redis.asyncio.retry import Retry
+        from redis.asyncio.retry import Retry as retry
     else:
-        from redis.retry import Retry
-    return Retry(ExponentialBackoff(cap=1.0, base=0.1), FAILOVER_RETRIES)
+        from redis.retry import Retry as retry
+    return retry(ExponentialBackoff(cap=1.0, base=0.1), FAILOVER_RETRIES)
 
 
 def _retry_kwargs(*, asynchronous: bool = False) -> dict[str, Any]:
@@ -262,20 +263,25 @@ def celery_ssl(target: RedisTarget) -> dict[str, Any] | None:
 
 def client(target: RedisTarget, *, asynchronous: bool = False, **extra: Any) -> Any:
     """A new redis-py client (``redis.asyncio`` with ``asynchronous``) for the target."""
+    redis_class: Any
+    sentinel_class: Any
     if asynchronous:
-        from redis.asyncio import Redis
-        from redis.asyncio.sentinel import Sentinel
+        from redis.asyncio import Redis as redis_class
+        from redis.asyncio.sentinel import Sentinel as sentinel_class
     else:
-        from redis import Redis
-        from redis.sentinel import Sentinel
-    timeouts = {"socket_connect_timeout": CONNECT_TIMEOUT, "socket_timeout": SOCKET_TIMEOUT}
+        from redis import Redis as redis_class
+        from redis.sentinel import Sentinel as sentinel_class
+    timeouts: dict[str, Any] = {
+        "socket_connect_timeout": CONNECT_TIMEOUT,
+        "socket_timeout": SOCKET_TIMEOUT,
+    }
     timeouts.update(extra)
     if not target.sentinel:
         kwargs = dict(timeouts)
         if target.tls and target.ca_file:
             kwargs["ssl_ca_certs"] = target.ca_file
-        return Redis.from_url(target.url, **kwargs)
-    sentinel = Sentinel(list(target.sentinels), sentinel_kwargs=sentinel_kwargs(target))
+        return redis_class.from_url(target.url, **kwargs)
+    sentinel = sentinel_class(list(target.sentinels), sentinel_kwargs=sentinel_kwargs(target))
     return sentinel.master_for(
         target.master_name,
         **_master_kwargs(target),

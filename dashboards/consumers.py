@@ -153,6 +153,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         return True
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.organization_id is None:  # frames reach only accepted sockets
+            return
         if text_data is None:
             await self.close(code=CLOSE_BAD_MESSAGE)
             return
@@ -193,7 +195,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
         return await sync_to_async(
             lambda: (
-                Organization.objects.filter(pk=self.organization_id)
+                Organization.objects.filter(pk=self.organization_id or 0)
                 .values_list("slug", flat=True)
                 .first()
                 or ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 from django.conf import settings
 
@@ -22,7 +23,7 @@ def _key(organization_id: int) -> str:
     return f"orgportal:presence:{organization_id}"
 
 
-def _redis():  # type: ignore[no-untyped-def]
+def _redis() -> Any:
     from django_redis import get_redis_connection
 
     return get_redis_connection("default")

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
@@ -9,22 +9,23 @@ from dashboards.exports import organization_export_request
 from dashboards.selectors import dashboard_state
 from organizations.decorators import org_view
 from organizations.roles import Capability
+from organizations.typing import MemberRequest
 
 
 @org_view(Capability.VIEW)
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: MemberRequest) -> HttpResponse:
     """The organization's live dashboard: rendered complete on load, then kept current
     over ``/ws/live/`` (and still complete and correct without websockets)."""
-    organization = request.organization  # type: ignore[attr-defined]
-    membership = request.membership  # type: ignore[attr-defined]
+    organization = request.organization
+    membership = request.membership
     context = dashboard_state(organization.pk, membership.role)
     return render(request, "dashboards/overview.html", context)
 
 
 @org_view(Capability.MANAGE_ORGANIZATION)
 @require_POST
-def export(request: HttpRequest) -> HttpResponse:
-    organization = request.organization  # type: ignore[attr-defined]
+def export(request: MemberRequest) -> HttpResponse:
+    organization = request.organization
     organization_export_request(acting_user=request.user, organization=organization)
     messages.success(
         request,

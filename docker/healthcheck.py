@@ -20,6 +20,7 @@ import os
 import socket
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,7 +53,7 @@ def check_http(path: str) -> int:
     return 0
 
 
-def celery_app():  # type: ignore[no-untyped-def]
+def celery_app() -> Any:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")

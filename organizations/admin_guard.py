@@ -196,7 +196,7 @@ def narrow_filter_choices(context: dict[str, Any], user: Any) -> None:
         return
     people_model = get_user_model()
     for name, field in form.fields.items():
-        if isinstance(field, forms.ModelChoiceField):
+        if isinstance(field, forms.ModelChoiceField) and field.queryset is not None:
             model = field.queryset.model
             if issubclass(model, people_model):
                 field.queryset = field.queryset.filter(pk__in=people_in_scope(user).values("pk"))
@@ -208,7 +208,8 @@ def narrow_filter_choices(context: dict[str, Any], user: Any) -> None:
                 field.queryset = field.queryset.filter(pk__in=_tag_ids(user))
         elif name == "tag" and isinstance(field, forms.MultipleChoiceField):
             names = set(tags_in_scope(user).values_list("name", flat=True))
-            field.choices = [choice for choice in field.choices if choice[0] in names]
+            choices: list[Any] = list(field.choices)  # type: ignore[arg-type]
+            field.choices = [choice for choice in choices if choice[0] in names]
 
 
 def _tag_ids(user: Any) -> set[int]:

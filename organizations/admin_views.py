@@ -73,7 +73,7 @@ def scoped_tag_autocomplete(
     (Wagtail's offers every tag of every organization). Custom tag models: operators."""
     if (app_name or model_name) and not access.is_operator(request.user):
         try:
-            content_type = ContentType.objects.get_by_natural_key(app_name, model_name)
+            content_type = ContentType.objects.get_by_natural_key(app_name or "", model_name or "")
         except ContentType.DoesNotExist as exc:
             raise Http404 from exc
         if content_type.model_class() is not Tag:

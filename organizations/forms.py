@@ -46,7 +46,9 @@ class InviteForm(forms.Form):
 
     def __init__(self, *args: Any, actor_role: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = grantable_roles(actor_role)
+        role = self.fields["role"]
+        assert isinstance(role, forms.ChoiceField)
+        role.choices = grantable_roles(actor_role)
 
 
 class RoleForm(forms.Form):
@@ -54,7 +56,9 @@ class RoleForm(forms.Form):
 
     def __init__(self, *args: Any, actor_role: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = grantable_roles(actor_role)
+        role = self.fields["role"]
+        assert isinstance(role, forms.ChoiceField)
+        role.choices = grantable_roles(actor_role)
 
 
 class TransferOwnershipForm(forms.Form):
@@ -72,4 +76,4 @@ class TransferOwnershipForm(forms.Form):
             .exclude(pk=actor.pk)
             .select_related("user")
         )
-        field.label_from_instance = lambda m: f"{m.user.email} ({m.get_role_display()})"  # type: ignore[method-assign]
+        field.label_from_instance = lambda obj: f"{obj.user.email} ({obj.get_role_display()})"  # type: ignore[method-assign]

@@ -12,7 +12,7 @@ from organizations.roles import Role
 DEFAULT_STORAGE_QUOTA = 1024 * 1024 * 1024  # 1 GiB
 
 
-class Organization(models.Model):
+class Organization(models.Model):  # type: ignore[django-manager-missing]
     """A tenant. Everything tenant-owned points here with a non-null foreign key."""
 
     name = models.CharField(max_length=120)
@@ -107,7 +107,7 @@ class Membership(models.Model):
         return f"{self.user} in {self.organization} ({self.role})"
 
 
-class InvitationQuerySet(models.QuerySet):
+class InvitationQuerySet(models.QuerySet["Invitation"]):
     def pending(self) -> InvitationQuerySet:
         return self.filter(
             accepted_at__isnull=True,

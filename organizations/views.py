@@ -32,6 +32,7 @@ from organizations.forms import (
 )
 from organizations.roles import Capability, Role, can_manage_member, grantable_roles
 from organizations.selectors import members_of, memberships_for_user, pending_invitations_of
+from organizations.typing import MemberRequest
 
 
 def _apply_errors(form: Form, exc: ValidationError) -> None:
@@ -42,8 +43,8 @@ def _apply_errors(form: Form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
-def _members_url(request: HttpRequest) -> str:
-    return reverse("organizations:members", kwargs={"org_slug": request.organization.slug})  # type: ignore[attr-defined]
+def _members_url(request: MemberRequest) -> str:
+    return reverse("organizations:members", kwargs={"org_slug": request.organization.slug})
 
 
 @login_required
@@ -79,19 +80,20 @@ def organization_create(request: HttpRequest) -> HttpResponse:
 
 
 @org_view(Capability.VIEW)
-def members(request: HttpRequest) -> HttpResponse:
-    membership = request.membership  # type: ignore[attr-defined]
+def members(request: MemberRequest) -> HttpResponse:
+    membership = request.membership
     invite_form = InviteForm(actor_role=membership.role)
     return _render_members(request, invite_form)
 
 
 def _render_members(
-    request: HttpRequest, invite_form: InviteForm, status: int = 200
+    request: MemberRequest, invite_form: InviteForm, status: int = 200
 ) -> HttpResponse:
-    organization = request.organization  # type: ignore[attr-defined]
-    membership = request.membership  # type: ignore[attr-defined]
+    organization = request.organization
+    membership = request.membership
+    members = list(members_of(organization))
     rows = []
-    for member in members_of(organization):
+    for member in members:
         rows.append(
             {
                 "membership": member,
@@ -103,24 +105,24 @@ def _render_members(
         "rows": rows,
         "invite_form": invite_form,
         "invitations": pending_invitations_of(organization)
-        if invite_form.fields["role"].choices
+        if grantable_roles(membership.role)
         else [],
         "role_choices": grantable_roles(membership.role),
-        "owner_count": sum(1 for row in rows if row["membership"].role == Role.OWNER),
+        "owner_count": sum(1 for member in members if member.role == Role.OWNER),
     }
     return render(request, "organizations/members.html", context, status=status)
 
 
 @org_view(Capability.MANAGE_MEMBERS)
 @require_POST
-def invite(request: HttpRequest) -> HttpResponse:
-    membership = request.membership  # type: ignore[attr-defined]
+def invite(request: MemberRequest) -> HttpResponse:
+    membership = request.membership
     form = InviteForm(request.POST, actor_role=membership.role)
     if form.is_valid():
         try:
             invitation, _token = services.invitation_send(
                 acting_user=request.user,
-                organization=request.organization,  # type: ignore[attr-defined]
+                organization=request.organization,
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
             )
@@ -132,7 +134,7 @@ def invite(request: HttpRequest) -> HttpResponse:
     return _render_members(request, form, status=400)
 
 
-def _post_action(request: HttpRequest, action: Any, success: str) -> HttpResponse:
+def _post_action(request: MemberRequest, action: Any, success: str) -> HttpResponse:
     try:
         action()
     except ValidationError as exc:
@@ -144,9 +146,9 @@ def _post_action(request: HttpRequest, action: Any, success: str) -> HttpRespons
 
 @org_view(Capability.MANAGE_MEMBERS)
 @require_POST
-def member_set_role(request: HttpRequest, pk: int) -> HttpResponse:
-    target = access_member(request.organization, pk)  # type: ignore[attr-defined]
-    form = RoleForm(request.POST, actor_role=request.membership.role)  # type: ignore[attr-defined]
+def member_set_role(request: MemberRequest, pk: int) -> HttpResponse:
+    target = access_member(request.organization, pk)
+    form = RoleForm(request.POST, actor_role=request.membership.role)
     if not form.is_valid():
         messages.error(request, "You cannot grant that role.")
         return HttpResponseRedirect(_members_url(request), status=303)
@@ -162,8 +164,8 @@ def member_set_role(request: HttpRequest, pk: int) -> HttpResponse:
 
 @org_view(Capability.MANAGE_MEMBERS)
 @require_POST
-def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    target = access_member(request.organization, pk)  # type: ignore[attr-defined]
+def member_remove(request: MemberRequest, pk: int) -> HttpResponse:
+    target = access_member(request.organization, pk)
     return _post_action(
         request,
         lambda: services.membership_remove(acting_user=request.user, membership=target),
@@ -173,10 +175,10 @@ def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 @org_view(Capability.VIEW)
 @require_POST
-def leave(request: HttpRequest) -> HttpResponse:
-    organization = request.organization  # type: ignore[attr-defined]
+def leave(request: MemberRequest) -> HttpResponse:
+    organization = request.organization
     try:
-        services.membership_remove(acting_user=request.user, membership=request.membership)  # type: ignore[attr-defined]
+        services.membership_remove(acting_user=request.user, membership=request.membership)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return HttpResponseRedirect(_members_url(request), status=303)
@@ -187,12 +189,12 @@ def leave(request: HttpRequest) -> HttpResponse:
 
 @org_view(Capability.TRANSFER_OWNERSHIP)
 @require_http_methods(["GET", "POST"])
-def transfer_ownership(request: HttpRequest) -> HttpResponse:
-    organization = request.organization  # type: ignore[attr-defined]
+def transfer_ownership(request: MemberRequest) -> HttpResponse:
+    organization = request.organization
     form = TransferOwnershipForm(
         request.POST or None,
         organization=organization,
-        actor=request.membership,  # type: ignore[attr-defined]
+        actor=request.membership,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -212,8 +214,8 @@ def transfer_ownership(request: HttpRequest) -> HttpResponse:
 
 @org_view(Capability.MANAGE_MEMBERS)
 @require_POST
-def invitation_resend(request: HttpRequest, pk: int) -> HttpResponse:
-    invitation = access_invitation(request.organization, pk)  # type: ignore[attr-defined]
+def invitation_resend(request: MemberRequest, pk: int) -> HttpResponse:
+    invitation = access_invitation(request.organization, pk)
     return _post_action(
         request,
         lambda: services.invitation_resend(acting_user=request.user, invitation=invitation),
@@ -223,8 +225,8 @@ def invitation_resend(request: HttpRequest, pk: int) -> HttpResponse:
 
 @org_view(Capability.MANAGE_MEMBERS)
 @require_POST
-def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    invitation = access_invitation(request.organization, pk)  # type: ignore[attr-defined]
+def invitation_revoke(request: MemberRequest, pk: int) -> HttpResponse:
+    invitation = access_invitation(request.organization, pk)
     return _post_action(
         request,
         lambda: services.invitation_revoke(acting_user=request.user, invitation=invitation),
@@ -234,8 +236,8 @@ def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 @org_view(Capability.MANAGE_ORGANIZATION)
 @require_http_methods(["GET", "POST"])
-def organization_settings(request: HttpRequest) -> HttpResponse:
-    organization = request.organization  # type: ignore[attr-defined]
+def organization_settings(request: MemberRequest) -> HttpResponse:
+    organization = request.organization
     form = OrganizationSettingsForm.for_organization(
         organization, request.POST if request.method == "POST" else None
     )

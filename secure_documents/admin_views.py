@@ -49,7 +49,7 @@ class SecureMultipleAddView(AddView):
     def post(self, request: HttpRequest) -> HttpResponse:
         if "files[]" not in request.FILES:
             return HttpResponseBadRequest("Must upload a file")
-        upload = request.FILES["files[]"]
+        upload = request.FILES.getlist("files[]")[0]
         form = self.get_upload_form_class()(
             {
                 "title": request.POST.get("title", upload.name),

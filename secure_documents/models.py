@@ -72,6 +72,10 @@ class SecureDocument(AbstractDocument):
         help_text="Only this role and the roles above it see the document (exports: admin).",
     )
 
+    # Declared for the type checker: Wagtail's base class is untyped, so the Django
+    # plugin cannot derive the foreign key's id attribute.
+    organization_id: int | None
+
     admin_form_fields = Document.admin_form_fields
     # The access rule's condition (organizations.access.visible_q) filters searches too.
     search_fields = [

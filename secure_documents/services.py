@@ -178,7 +178,7 @@ def document_delete(*, acting_user: Any, document: SecureDocument) -> None:
         or (own and has_capability(role, Capability.UPLOAD_DOCUMENTS))
     ):
         raise PermissionDenied("You cannot delete this document.")
-    storage, name = document.file.storage, document.file.name
+    storage, name = document.file.storage, document.file.name or ""
     document_id, organization_id = document.pk, document.organization_id
     with transaction.atomic():
         audit_record(

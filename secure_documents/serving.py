@@ -33,6 +33,9 @@ from django.http import (
 from secure_documents.models import ProcessingStatus, SecureDocument
 from secure_documents.storage import content_disposition, secure_storage
 
+# What the serving functions answer: a whole body, or chunks streamed from storage.
+FileResponse = HttpResponse | StreamingHttpResponse
+
 logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 256 * 1024
@@ -95,7 +98,7 @@ class StoredFile:
 def document_file(document: SecureDocument) -> StoredFile:
     return StoredFile(
         storage=secure_storage,
-        name=document.file.name,
+        name=document.file.name or "",
         filename=document.filename,
         size=int(document.file_size or 0),
         content_type=document.content_type or "application/octet-stream",
@@ -112,7 +115,7 @@ def is_inline(document: SecureDocument) -> bool:
     )
 
 
-def security_headers(response: HttpResponse, stored: StoredFile) -> HttpResponse:
+def security_headers(response: FileResponse, stored: StoredFile) -> FileResponse:
     disposition = "inline" if stored.inline else "attachment"
     response["Content-Disposition"] = content_disposition(disposition, stored.filename)
     response["X-Content-Type-Options"] = "nosniff"
@@ -155,11 +158,11 @@ def _sync_chunks(stored: StoredFile, start: int, length: int) -> Iterator[bytes]
             yield chunk
 
 
-def not_modified(stored: StoredFile) -> HttpResponse:
+def not_modified(stored: StoredFile) -> FileResponse:
     return security_headers(HttpResponseNotModified(), stored)
 
 
-def range_not_satisfiable(stored: StoredFile) -> HttpResponse:
+def range_not_satisfiable(stored: StoredFile) -> FileResponse:
     response = HttpResponse(status=416)
     response["Content-Range"] = f"bytes */{stored.size}"
     return security_headers(response, stored)
@@ -172,7 +175,7 @@ def build_response(
     byte_range: ByteRange | None,
     mode: str | None = None,
     accel_prefix: str | None = None,
-) -> HttpResponse:
+) -> FileResponse:
     """The response that sends ``stored`` (or ``byte_range`` of it) after the check."""
     mode = mode or settings.DOCUMENT_SERVE_MODE
     head = request.method == "HEAD"
@@ -180,13 +183,13 @@ def build_response(
         url = stored.storage.presigned_url(
             stored.name, filename=stored.filename, inline=stored.inline
         )
-        response: HttpResponse = HttpResponseRedirect(url)
-        response["Cache-Control"] = "private, no-store"
-        response["Referrer-Policy"] = "no-referrer"
-        return response
+        redirect = HttpResponseRedirect(url)
+        redirect["Cache-Control"] = "private, no-store"
+        redirect["Referrer-Policy"] = "no-referrer"
+        return redirect
     if mode == "accel":
         # nginx serves the internal location itself, Range requests included.
-        response = HttpResponse(content_type=stored.content_type)
+        response: FileResponse = HttpResponse(content_type=stored.content_type)
         prefix = accel_prefix or settings.DOCUMENT_ACCEL_PREFIX
         response["X-Accel-Redirect"] = prefix + quote(stored.name)
         response["X-Accel-Buffering"] = "no"
@@ -229,7 +232,7 @@ def etag_matches(header: str | None, etag: str) -> bool:
     return etag in {tag.strip().removeprefix("W/") for tag in header.split(",")}
 
 
-def file_response(request: HttpRequest, stored: StoredFile, **kwargs: Any) -> HttpResponse:
+def file_response(request: HttpRequest, stored: StoredFile, **kwargs: Any) -> FileResponse:
     """Conditional and Range handling, then ``build_response``."""
     if etag_matches(request.headers.get("If-None-Match"), stored.etag):
         return not_modified(stored)

@@ -46,8 +46,8 @@ class SecureFileStorage(FileSystemStorage):
         kwargs.setdefault("directory_permissions_mode", 0o755)
         super().__init__(**kwargs)
 
-    def generate_filename(self, filename: str) -> str:
-        return _checked_name(filename)
+    def generate_filename(self, filename: str | os.PathLike[str]) -> str:
+        return _checked_name(os.fspath(filename))
 
     def get_available_name(self, name: str, max_length: int | None = None) -> str:
         # Paths contain the document's own UUID: a clash means something is wrong.
@@ -70,7 +70,7 @@ class SecureFileStorage(FileSystemStorage):
         if not resolved.startswith(self.real_location + os.sep):
             raise SuspiciousFileOperation(f"Refused document path {name!r}")
 
-    def url(self, name: str | None) -> str:  # type: ignore[override]
+    def url(self, name: str | None) -> str:
         raise NotImplementedError("Protected documents have no public URL; use the serve view.")
 
 
@@ -126,7 +126,7 @@ def build_storage() -> Any:
     return SecureFileStorage()
 
 
-class _DefaultSecureStorage(LazyObject):
+class _DefaultSecureStorage(LazyObject):  # type: ignore[type-arg]
     def _setup(self) -> None:
         self._wrapped = build_storage()
 
@@ -141,7 +141,7 @@ def get_secure_storage() -> Any:
 
 def reset_secure_storage() -> None:
     """Forget the configured backend (tests change settings between cases)."""
-    secure_storage._wrapped = empty  # type: ignore[attr-defined]
+    secure_storage._wrapped = empty
 
 
 __all__ = ["SecureFileStorage", "content_disposition", "get_secure_storage", "storages"]

@@ -60,7 +60,7 @@ class LimitedUploadHandler(TemporaryFileUploadHandler):
     def file_complete(self, file_size: int) -> Any:
         uploaded = super().file_complete(file_size)
         if uploaded is not None:
-            uploaded.raw_name = self.raw_name
+            uploaded.raw_name = self.raw_name  # type: ignore[attr-defined]
         return uploaded
 
 
@@ -94,5 +94,5 @@ def install(request: HttpRequest, *, max_bytes: int, max_files: int) -> LimitedU
         )
         return parser.parse()
 
-    request.parse_file_upload = parse_file_upload  # type: ignore[method-assign]
+    request.parse_file_upload = parse_file_upload  # type: ignore[method-assign,assignment]
     return handler

@@ -8,7 +8,13 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -19,6 +25,7 @@ from organizations.decorators import org_view
 from organizations.log_context import note_organization
 from organizations.middleware import mfa_setup_redirect
 from organizations.roles import Capability
+from organizations.typing import MemberRequest
 from secure_documents import services
 from secure_documents.access import access_document, check_download
 from secure_documents.selectors import library_queryset
@@ -32,7 +39,9 @@ from ui.tables import build_table, render_table_page
 
 
 @require_http_methods(["GET", "HEAD"])
-def serve(request: HttpRequest, document_id: int, document_filename: str) -> HttpResponse:
+def serve(
+    request: HttpRequest, document_id: int, document_filename: str
+) -> HttpResponse | StreamingHttpResponse:
     """``/documents/<id>/<name>``: the only way to a document's bytes.
 
     The access rule decides (organizations/access.py). Anyone it refuses gets the same 404
@@ -46,7 +55,7 @@ def serve(request: HttpRequest, document_id: int, document_filename: str) -> Htt
         if document is not None and checked.decision.denial is Denial.MFA_REQUIRED:
             return mfa_setup_redirect(request, document.organization.name)
         raise Http404
-    note_organization(document.organization_id)
+    note_organization(document.organization.pk)
     stored = document_file(document)
     response = file_response(request, stored)
     if response.status_code not in (304, 416):  # a download (or a hand-over of one)
@@ -60,12 +69,12 @@ def serve(request: HttpRequest, document_id: int, document_filename: str) -> Htt
 # --- library -------------------------------------------------------------------------------
 
 
-def _library_context(request: HttpRequest) -> dict[str, Any]:
-    organization = request.organization  # type: ignore[attr-defined]
+def _library_context(request: MemberRequest) -> dict[str, Any]:
+    organization = request.organization
     table, filterset = build_table(
         request,
         table_class=DocumentTable,
-        queryset=library_queryset(organization, request.membership.role),  # type: ignore[attr-defined]
+        queryset=library_queryset(organization, request.membership.role),
         filterset_class=DocumentFilter,
     )
     used = services.storage_used(organization)
@@ -82,7 +91,7 @@ def _library_context(request: HttpRequest) -> dict[str, Any]:
 
 
 @org_view(Capability.VIEW)
-def library(request: HttpRequest) -> HttpResponse:
+def library(request: MemberRequest) -> HttpResponse:
     return render_table_page(
         request,
         "secure_documents/library.html",
@@ -117,8 +126,8 @@ def upload(request: HttpRequest, org_slug: str) -> HttpResponse:
 @org_view(Capability.UPLOAD_DOCUMENTS)
 @require_http_methods(["GET", "POST"])
 @csrf_protect
-def _upload(request: HttpRequest) -> HttpResponse:
-    organization = request.organization  # type: ignore[attr-defined]
+def _upload(request: MemberRequest) -> HttpResponse:
+    organization = request.organization
     library_url = reverse("secure_documents:library", kwargs={"org_slug": organization.slug})
     if request.method == "GET":
         return HttpResponseRedirect(library_url)
@@ -173,13 +182,13 @@ def _upload(request: HttpRequest) -> HttpResponse:
 
 @org_view(Capability.VIEW)
 @require_POST
-def delete(request: HttpRequest, public_id: Any) -> HttpResponse:
-    organization = request.organization  # type: ignore[attr-defined]
+def delete(request: MemberRequest, public_id: Any) -> HttpResponse:
+    organization = request.organization
     document = access_document(request.user, organization, public_id)
-    require_capability(request.membership, Capability.UPLOAD_DOCUMENTS)  # type: ignore[attr-defined]
+    require_capability(request.membership, Capability.UPLOAD_DOCUMENTS)
     services.document_delete(acting_user=request.user, document=document)
     messages.success(request, f"{document.title} was deleted.")
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         response = HttpResponse(status=200)
         response["HX-Refresh"] = "true"
         return response

@@ -51,7 +51,7 @@ class PermissionFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         labels = (
             Permission.objects.order_by()
             .values_list("content_type__app_label", flat=True)
