@@ -217,13 +217,27 @@ def require(
 ) -> str:
     """``check`` for services: PermissionDenied with a reason, else the person's role.
     An object whose ceiling is out of reach is reported as missing (404)."""
-    decision = check(user, organization, capability, min_role=min_role)
+    return require_membership(user, organization, capability, min_role=min_role).role
+
+
+def require_membership(
+    user: Any,
+    organization: Organization | int,
+    capability: Capability = Capability.VIEW,
+    *,
+    min_role: str = "",
+) -> Membership:
+    """``require`` for services that act as the membership (a role change is judged
+    against the actor's own role): the allowed person's membership, else as ``require``."""
+    organization_id = organization if isinstance(organization, int) else organization.pk
+    membership = membership_for(user, organization_id=organization_id)
+    decision = decide(user, membership, capability, min_role=min_role)
     if decision.denial is Denial.CEILING:
         raise Http404
     if not decision.allowed:
         raise PermissionDenied(DENIAL_MESSAGES[decision.denial])  # type: ignore[index]
-    assert decision.role is not None
-    return decision.role
+    assert membership is not None
+    return membership
 
 
 DENIAL_MESSAGES: Mapping[Denial, str] = {
