@@ -60,8 +60,12 @@ serve: install-base .env ## Serve without migrating or loading demo data
 system-packages: ## Install (as root) or name the system packages the tests use
 	@scripts/system-packages.sh
 
+TEST_WORKERS ?= 2
+
 test: install system-packages ## Run the whole suite against real PostgreSQL and Redis
-	$(BIN)/python -m tests.services -- $(BIN)/python -m pytest --ignore=tests/browser $(PYTEST_ARGS)
+	@# One pytest-xdist worker per core (TEST_WORKERS=1 for one process); each has its
+	@# own test database, Redis database and media directories.
+	$(BIN)/python -m tests.services -- $(BIN)/python -m pytest --ignore=tests/browser -n $(TEST_WORKERS) $(PYTEST_ARGS)
 	@# Browser tests in their own process: Playwright's sync API keeps an event loop
 	@# running in the main thread, which async tests and async-unsafe checks trip over.
 	$(BIN)/python -m tests.services -- $(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)

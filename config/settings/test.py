@@ -39,8 +39,12 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ACCOUNT_EMAIL_VERIFICATION = "optional"
-MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".test-media")
-SECURE_DOCUMENTS_ROOT = env.path("SECURE_DOCUMENTS_ROOT", default=BASE_DIR / ".test-protected")
+# Per xdist worker too: a test that empties its storage must not take another's files.
+_suffix = f"-{_worker}" if _worker else ""
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / f".test-media{_suffix}")
+SECURE_DOCUMENTS_ROOT = env.path(
+    "SECURE_DOCUMENTS_ROOT", default=BASE_DIR / f".test-protected{_suffix}"
+)
 CACHES["default"]["KEY_PREFIX"] = f"test-{os.getpid()}"  # noqa: F405
 # Test servers listen on 127.0.0.1 at random ports over http: any scheme and port there.
 WEBSOCKET_ALLOWED_ORIGINS = env.list("WEBSOCKET_ALLOWED_ORIGINS", default=ALLOWED_HOSTS)  # noqa: F405
