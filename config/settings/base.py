@@ -282,6 +282,16 @@ CELERY_RESULT_EXPIRES = 60 * 60 * 24
 # organization_id.
 CELERY_RESULT_EXTENDED = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# kombu's Redis transports, made to let a worker outlive a lost broker
+# (config/broker_transport.py).
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT = "config.broker_transport:Transport"
+elif CELERY_BROKER_URL.startswith("sentinel://"):
+    CELERY_BROKER_TRANSPORT = "config.broker_transport:SentinelTransport"
+# Keep running a late-acknowledged task when the broker connection drops: its
+# acknowledgement is lost with the connection, so Redis hands the message out again after
+# the visibility timeout and the (idempotent) task finds its work done.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Must exceed the longest countdown/ETA the code uses, or Redis redelivers the
 # message to a second worker while the first still holds it.
