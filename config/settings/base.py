@@ -263,9 +263,11 @@ CELERY_TASK_ROUTES = {
     "secure_documents.process_document": {"queue": "documents", "priority": 3},
     "secure_documents.sweep": {"queue": "maintenance"},
     "organizations.expire_invitations": {"queue": "maintenance"},
+    "organizations.outbox_relay": {"queue": "maintenance"},
     # People wait for these: ahead of bulk work on the same worker.
     "organizations.send_invitation_email": {"queue": "notifications", "priority": 2},
     "dashboards.export_organization": {"queue": "default"},
+    "dashboards.export_sweep": {"queue": "maintenance"},
     "dashboards.refresh_metrics": {"queue": "maintenance"},
     "organizations.audit_retention": {"queue": "maintenance"},
 }
@@ -293,9 +295,12 @@ elif CELERY_BROKER_URL.startswith("sentinel://"):
 # the visibility timeout and the (idempotent) task finds its work done.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Must exceed the longest countdown/ETA the code uses, or Redis redelivers the
+# How long a task taken by a worker that then disappeared (SIGKILL, out of memory, lost
+# machine) waits before Redis hands it to another worker: 10 minutes, so that such a task
+# is done within 15. It must exceed the longest countdown/ETA (retry_backoff_max, 300 s)
+# and every task's hard time limit (the export's is 540 s), or Redis redelivers a
 # message to a second worker while the first still holds it.
-CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=60 * 60 * 2)
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=600)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
     # Redis emulates priorities with one list per step; 0 is served first.
@@ -323,9 +328,21 @@ CELERY_RESULT_BACKEND_ALWAYS_RETRY = True
 CELERY_RESULT_BACKEND_MAX_RETRIES = 10
 CELERY_RESULT_BACKEND_BASE_SLEEP_BETWEEN_RETRIES_MS = 200
 CELERY_BEAT_SCHEDULE = {
+    # Tasks committed while the broker was unreachable (organizations/outbox.py).
+    "outbox-relay": {
+        "task": "organizations.outbox_relay",
+        "schedule": env.int("OUTBOX_RELAY_SECONDS", default=30),
+        "options": {"queue": "maintenance"},
+    },
     "documents-sweep": {
         "task": "secure_documents.sweep",
         "schedule": env.int("DOCUMENT_SWEEP_EVERY_SECONDS", default=60 * 60),
+        "options": {"queue": "maintenance"},
+    },
+    # Exports requested but never finished or failed (dashboards/exports.py).
+    "export-sweep": {
+        "task": "dashboards.export_sweep",
+        "schedule": env.int("EXPORT_SWEEP_EVERY_SECONDS", default=300),
         "options": {"queue": "maintenance"},
     },
     "metrics-refresh": {
@@ -489,6 +506,10 @@ DOCUMENT_ALLOWED_EXTENSIONS = env.list(
     ],
 )
 DOCUMENT_UPLOAD_RATE = env.str("DOCUMENT_UPLOAD_RATE", default="60/m")
+# An export still unfinished this long after its request is queued again.
+EXPORT_SWEEP_AFTER_SECONDS = env.int("EXPORT_SWEEP_AFTER_SECONDS", default=900)
+# The outbox relay leaves rows this young to the process that is sending them.
+OUTBOX_SEND_GRACE_SECONDS = env.int("OUTBOX_SEND_GRACE_SECONDS", default=10)
 DOCUMENT_SWEEP_GRACE_SECONDS = env.int("DOCUMENT_SWEEP_GRACE_SECONDS", default=60 * 60)
 CLAMAV_URL = env.str("CLAMAV_URL", default="")  # tcp://clamav:3310 or unix:///run/clamd.ctl
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
