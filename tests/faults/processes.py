@@ -169,3 +169,37 @@ def running(process: Process) -> Iterator[Process]:
         yield process
     finally:
         process.kill(signal.SIGTERM)
+
+
+def session_cookies(user) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Cookies of a signed-in session (database-backed, so any server process reads it)."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return {settings.SESSION_COOKIE_NAME: client.cookies[settings.SESSION_COOKIE_NAME].value}
+
+
+def loss_counts(organization_id: int) -> dict[str, int]:
+    """What a fault may have lost or left behind: document rows whose file is missing,
+    stored files without a row (orphans), and outbox rows never sent."""
+    import os
+
+    from django.conf import settings
+
+    from organizations.models import OutboxTask
+    from secure_documents.models import SecureDocument
+
+    root = Path(settings.SECURE_DOCUMENTS_ROOT)
+    stored = {
+        str(Path(directory, name).relative_to(root))
+        for directory, _, names in os.walk(root)
+        for name in names
+    }
+    rows = set(SecureDocument.objects.values_list("file", flat=True))
+    return {
+        "rows_without_file": len(rows - stored),
+        "files_without_row": len(stored - rows),
+        "outbox_unsent": OutboxTask.objects.count(),
+    }
