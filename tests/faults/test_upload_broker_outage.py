@@ -38,11 +38,14 @@ def test_uploads_during_a_broker_outage_are_kept_and_processed(
     broker = BrokerRedis(tmp_path / "broker")
     env = process_env(tmp_path, broker.url, OUTBOX_RELAY_SECONDS="2", OUTBOX_SEND_GRACE_SECONDS="1")
     # The broker is down from the start: nothing listens on its port.
-    with uvicorn_server(tmp_path, **env) as port, httpx.Client(
-        base_url=f"http://127.0.0.1:{port}",
-        cookies=session_cookies(org_a.users[Role.EDITOR]),
-        timeout=60,
-    ) as client:
+    with (
+        uvicorn_server(tmp_path, **env) as port,
+        httpx.Client(
+            base_url=f"http://127.0.0.1:{port}",
+            cookies=session_cookies(org_a.users[Role.EDITOR]),
+            timeout=60,
+        ) as client,
+    ):
         assert client.get("/o/alpha/documents/").status_code == 200
         token = client.cookies["csrftoken"]
         slowest = 0.0
