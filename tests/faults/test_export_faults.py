@@ -63,11 +63,14 @@ def test_a_killed_workers_export_is_finished_once_and_skips_a_missing_file(
     second = worker_process(env, tmp_path / "worker-2.log", "export-2")
     try:
         first.start()
-        with uvicorn_server(tmp_path, **env) as port, httpx.Client(
-            base_url=f"http://127.0.0.1:{port}",
-            cookies=session_cookies(org_a.users[Role.OWNER]),
-            timeout=60,
-        ) as client:
+        with (
+            uvicorn_server(tmp_path, **env) as port,
+            httpx.Client(
+                base_url=f"http://127.0.0.1:{port}",
+                cookies=session_cookies(org_a.users[Role.OWNER]),
+                timeout=60,
+            ) as client,
+        ):
             assert client.get("/o/alpha/documents/").status_code == 200
             response = client.post(
                 "/o/alpha/settings/export/",
