@@ -71,6 +71,9 @@ def _check_rate(user: Any, organization: Organization) -> None:
     except ValueError:  # evicted between add and incr
         cache.set(key, 1, timeout=period * 2)
         count = 1
+    if count is None:  # the cache is down (it fails open): so does the rate limit
+        logger.warning("upload_rate_limit_unavailable", organization_id=organization.pk)
+        return
     if count > limit:
         raise ValidationError(
             "Too many uploads in a short time. Wait a minute and try again.", code="rate_limited"

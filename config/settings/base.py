@@ -202,6 +202,10 @@ REDIS_CACHE = _redis_target(REDIS_CACHE_URL) if REDIS_URL else None
 
 if REDIS and REDIS_CACHE:
     _cache_location, _cache_options = redis_config.django_cache_options(REDIS_CACHE)
+    # The cache fails open: with its Redis gone, reads miss and writes are dropped
+    # (sessions then come from the database), each failure logged, and no request fails
+    # for it. Upload rate limits fail open too (secure_documents/services.py).
+    _cache_options["IGNORE_EXCEPTIONS"] = True
     CACHES = {
         "default": {
             # django-redis with one client per process (config/cache.py).
@@ -213,6 +217,7 @@ if REDIS and REDIS_CACHE:
     }
     # cached_db: a Redis restart costs a database read, not everyone's session.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
     CHANNEL_LAYERS = {
         "default": {
             # channels-redis' pub/sub layer (measured faster than RedisChannelLayer, see
