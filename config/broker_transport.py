@@ -35,17 +35,17 @@ class _ReleasedTransportIsAConnectionError:
         return super()._connparams(asynchronous=asynchronous)  # type: ignore[misc]
 
 
-class Channel(_ReleasedTransportIsAConnectionError, kombu_redis.Channel):  # type: ignore[misc]
+class Channel(_ReleasedTransportIsAConnectionError, kombu_redis.Channel):
     pass
 
 
-class Transport(kombu_redis.Transport):  # type: ignore[misc]
+class Transport(kombu_redis.Transport):
     Channel = Channel
 
 
-class SentinelChannel(_ReleasedTransportIsAConnectionError, kombu_redis.SentinelChannel):  # type: ignore[misc]
+class SentinelChannel(_ReleasedTransportIsAConnectionError, kombu_redis.SentinelChannel):
     pass
 
 
-class SentinelTransport(kombu_redis.SentinelTransport):  # type: ignore[misc]
+class SentinelTransport(kombu_redis.SentinelTransport):
     Channel = SentinelChannel

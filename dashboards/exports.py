@@ -216,6 +216,7 @@ def _export(job_id: str, user_id: int, organization_id: int) -> int:
             min_role=Role.ADMIN,
         )
         export.file.save(name, File(spool), save=False)
+        stored = str(export.file.name)
         try:
             with transaction.atomic():
                 # One export per job, even when two runs of it finish together.
@@ -236,10 +237,10 @@ def _export(job_id: str, user_id: int, organization_id: int) -> int:
                         },
                     )
         except BaseException:
-            export.file.storage.delete(export.file.name)
+            export.file.storage.delete(stored)
             raise
     if earlier is not None:
-        export.file.storage.delete(export.file.name)
+        export.file.storage.delete(stored)
         return int(earlier.target_id or 0)
     note = f"{len(skipped)} unreadable file(s) skipped, listed in the zip" if skipped else ""
     _progress(organization_id, job_id, 100, done_url=export.url, note=note)

@@ -162,7 +162,7 @@ def document_create(
                     "file was not uploaded. Try again later; nothing was saved.",
                     code="storage_unavailable",
                 ) from exc
-            target = document.file.name
+            target = document.file.name or target
             document.save()
             if tags:
                 document.tags.add(*tags)
