@@ -488,6 +488,8 @@ DOCUMENT_SERVE_MODE = env.str("DOCUMENT_SERVE_MODE", default="stream")
 DOCUMENT_ACCEL_PREFIX = env.str("DOCUMENT_ACCEL_PREFIX", default="/_protected/")
 DOCUMENT_PRESIGNED_SECONDS = env.int("DOCUMENT_PRESIGNED_SECONDS", default=60)
 DOCUMENT_STORAGE = env.str("DOCUMENT_STORAGE", default="filesystem")  # or "s3"
+# Readiness fails (config/health.py) when the document directory has less free space.
+DOCUMENT_STORE_MIN_FREE_BYTES = env.int("DOCUMENT_STORE_MIN_FREE_BYTES", default=64 * 1024 * 1024)
 DOCUMENT_MAX_UPLOAD_BYTES = env.int("DOCUMENT_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
 DOCUMENT_MAX_FILES_PER_REQUEST = env.int("DOCUMENT_MAX_FILES_PER_REQUEST", default=10)
 DOCUMENT_ALLOWED_EXTENSIONS = env.list(

@@ -203,3 +203,47 @@ def loss_counts(organization_id: int) -> dict[str, int]:
         "files_without_row": len(stored - rows),
         "outbox_unsent": OutboxTask.objects.count(),
     }
+
+
+@contextmanager
+def uvicorn_on_a_small_disk(
+    tmp_path: Path, size_kb: int, **env_overrides: str
+) -> Iterator[tuple[int, Path]]:
+    """A real uvicorn whose document directory is a tmpfs of ``size_kb`` KiB, mounted in
+    a mount namespace of its own (``unshare``: no privileges needed, nothing mounted on
+    the host). Yields the port and the directory as this process sees it (through
+    ``/proc/<pid>/root``)."""
+    from django.conf import settings
+
+    port = free_port()
+    root = Path(settings.SECURE_DOCUMENTS_ROOT)
+    root.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": _database_url_for_current_test_db(),
+        "REDIS_URL": settings.REDIS_URL,
+        "SECURE_DOCUMENTS_ROOT": str(root),
+        "LOG_LEVEL": "WARNING",
+        **env_overrides,
+    }
+    script = (
+        f'mount -t tmpfs -o size={size_kb}k tmpfs "$SECURE_DOCUMENTS_ROOT" && '
+        f'exec "{sys.executable}" -m uvicorn config.asgi:application --port {port} '
+        "--lifespan off --ws websockets-sansio"
+    )
+    with (tmp_path / f"uvicorn-{port}.log").open("wb") as log:
+        process = subprocess.Popen(
+            ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            wait_for_port(port)
+            yield port, Path(f"/proc/{process.pid}/root{root}")
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=15)
