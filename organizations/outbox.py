@@ -69,10 +69,13 @@ def _send(pk: int, *, retry_policy: dict[str, Any] | None = None) -> bool:
 @shared_task(bind=True, name="organizations.outbox_relay", **RELIABLE_DEFAULTS)
 def outbox_relay(self: Any, batch: int = 500) -> int:
     """Send what the outbox still holds (oldest first); stop at the first failure, the
-    broker being down. Rows younger than a few seconds are still being sent by the
+    broker being down. Also records the task failures kept aside while the database was
+    down (organizations/dead_letter.py). Rows younger than a few seconds are still being sent by the
     process that wrote them."""
+    from organizations.dead_letter import replay_spooled
     from organizations.models import OutboxTask
 
+    replay_spooled()
     cutoff = timezone.now() - timedelta(seconds=settings.OUTBOX_SEND_GRACE_SECONDS)
     sent = 0
     pending = OutboxTask.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True)

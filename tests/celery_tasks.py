@@ -26,3 +26,9 @@ def nap(seconds: float, marker: str) -> str:
     time.sleep(seconds)
     logger.info("nap_done", marker=marker)
     return marker
+
+
+@shared_task(name="tests.fail")
+def fail(marker: str) -> None:
+    """Fail for good (no retry): the dead-letter recorder's business."""
+    raise RuntimeError(marker)

@@ -1,6 +1,7 @@
 """The database becomes unreachable under a running server (the proxy it connects
 through is killed), then comes back: while it is away every request answers 503 with a
-page that says why (not a 500, not a hang), and the server recovers by itself."""
+page that says why (not a 500, not a hang), and the server recovers by itself. A task
+that fails meanwhile is recorded in the failed-task table once the database is back."""
 
 from __future__ import annotations
 
@@ -17,7 +18,16 @@ import pytest
 from organizations.roles import Role
 from tests.conftest import ROOT, _database_url_for_current_test_db, free_port, uvicorn_server
 from tests.conftest import wait_for_port as wait_for_listener
-from tests.faults.processes import session_cookies, wait_until
+from tests.faults.processes import (
+    BrokerRedis,
+    beat_process,
+    celery_client,
+    process_env,
+    running,
+    session_cookies,
+    wait_until,
+    worker_process,
+)
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
@@ -84,3 +94,43 @@ def test_database_outage_answers_503_and_recovers(org_a, tmp_path: Path, record_
             record_property("recovered_after_database_back_s", round(took, 1))
     finally:
         proxy.kill()
+
+
+def test_a_task_failing_during_a_database_outage_is_recorded_once_it_is_back(
+    tmp_path: Path,
+) -> None:
+    from organizations.models import FailedTask
+
+    database = urlparse(_database_url_for_current_test_db())
+    proxy = Proxy(database.hostname or "127.0.0.1", database.port or 5432)
+    proxy.start()
+    url = database._replace(netloc=f"{database.username}@127.0.0.1:{proxy.port}").geturl()
+    broker = BrokerRedis(tmp_path / "broker")
+    broker.start()
+    env = process_env(tmp_path, broker.url, DATABASE_URL=url, OUTBOX_RELAY_SECONDS="2")
+    worker = worker_process(env, tmp_path / "worker.log", "db-outage")
+    beat = beat_process(env, tmp_path / "beat.log", tmp_path)
+    client = celery_client(broker.url)
+    try:
+        with running(worker):
+            wait_until(lambda: "ready." in worker.log(), 60, "the worker starts")
+            proxy.kill()
+            client.send_task("tests.fail", args=["failed-during-outage"], queue="default")
+            wait_until(
+                lambda: "failed_task_spooled" in worker.log(),
+                60,
+                "the failure is kept aside while the database is down",
+            )
+            proxy.start()
+            with running(beat):
+                wait_until(
+                    FailedTask.objects.filter(exception__contains="failed-during-outage").exists,
+                    60,
+                    "the failure is recorded once the database is back",
+                )
+                time.sleep(3)  # another relay run moves nothing twice
+    finally:
+        proxy.kill()
+        broker.kill()
+        client.close()
+    assert FailedTask.objects.filter(task_name="tests.fail").count() == 1
