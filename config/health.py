@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
+import shutil
+import tempfile
 from typing import Any
 
 from django.conf import settings
@@ -48,6 +51,25 @@ class ChannelLayer(HealthCheck):
             raise ServiceUnavailable("Channel layer returned an unexpected message")
 
 
+@dataclasses.dataclass
+class DocumentStore(HealthCheck):
+    """The protected documents' directory (filesystem storage): writable, with at least
+    ``DOCUMENT_STORE_MIN_FREE_BYTES`` free. The ``storage`` check covers public media only,
+    which can live on another disk."""
+
+    def run(self) -> None:
+        root = str(settings.SECURE_DOCUMENTS_ROOT)
+        try:
+            os.makedirs(root, exist_ok=True)
+            free = shutil.disk_usage(root).free
+            with tempfile.NamedTemporaryFile(dir=root, prefix=".health-"):
+                pass
+        except OSError as exc:
+            raise ServiceUnavailable(f"Document store not writable: {exc.strerror}") from exc
+        if free < settings.DOCUMENT_STORE_MIN_FREE_BYTES:
+            raise ServiceUnavailable(f"Document store nearly full: {free} bytes free")
+
+
 async def _release(layer: Any, channel: str) -> None:
     """Drop the probe's channel. The pub/sub layer keeps a channel subscribed until told
     (``discard_channel``); list-based layers let unused channels expire on their own."""
@@ -72,6 +94,8 @@ def readiness_checks() -> dict[str, HealthCheck]:
         "channel_layer": ChannelLayer(),
         "storage": Storage(),
     }
+    if settings.DOCUMENT_STORAGE == "filesystem":
+        checks["document_store"] = DocumentStore()
     if settings.REDIS:
         checks["redis"] = Redis(client_factory=_redis_client)
     if not settings.CELERY_TASK_ALWAYS_EAGER and getattr(settings, "HEALTH_CHECK_CELERY", True):

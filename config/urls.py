@@ -11,7 +11,7 @@ from wagtail.admin.auth import require_admin_access
 from wagtail.contrib.sitemaps.views import sitemap
 
 from config import health, metrics
-from config.views import frontend_login_redirect, not_found
+from config.views import frontend_login_redirect, not_found, server_error
 from home import views as home_views
 from organizations import views as organization_views
 from organizations.admin_views import (
@@ -112,3 +112,6 @@ if settings.DEBUG:
 
 # Wagtail's page serving catches everything else, so it goes last.
 urlpatterns += [path("", include(wagtail_urls))]
+
+# A database outage is a 503 (config/views.py); other errors stay 500.
+handler500 = server_error

@@ -22,3 +22,21 @@ def frontend_login_redirect(request: HttpRequest) -> HttpResponse:
 
 def not_found(request: HttpRequest, **kwargs: object) -> HttpResponse:
     raise Http404
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """``handler500``: Django calls it while handling the uncaught exception. A database
+    that cannot be reached (refused, timed out, no pooled connection within
+    ``DATABASE_POOL_TIMEOUT``) is a 503 with a page that says so and ``Retry-After``; the
+    next request tries again (the pool reconnects on its own). Anything else is the 500."""
+    import sys
+
+    from django.db import InterfaceError, OperationalError
+    from django.template import loader
+
+    exc = sys.exc_info()[1]
+    if isinstance(exc, OperationalError | InterfaceError):
+        response = HttpResponse(loader.render_to_string("503.html"), status=503)
+        response["Retry-After"] = "30"
+        return response
+    return HttpResponse(loader.render_to_string("500.html"), status=500)

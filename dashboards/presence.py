@@ -4,6 +4,9 @@ Counting sockets rather than users makes it right across several tabs (the user 
 online until the last tab closes) and after reconnects (a dropped socket's entry expires
 on its own when its heartbeats stop). Redis sorted sets when Redis is configured; a
 process-local table otherwise (the embedded setup runs one process).
+
+Presence lives in the cache's Redis, which may be lost: then nobody shows as online and
+pages work on (each failure is logged), like the cache itself.
 """
 
 from __future__ import annotations
@@ -12,7 +15,11 @@ import threading
 import time
 from typing import Any
 
+import structlog
 from django.conf import settings
+from redis.exceptions import RedisError
+
+logger = structlog.get_logger(__name__)
 
 TTL_SECONDS = 60
 _local: dict[int, dict[str, tuple[int, float]]] = {}
@@ -32,9 +39,12 @@ def _redis() -> Any:
 def touch(organization_id: int, user_id: int, channel_name: str) -> None:
     expires = time.time() + TTL_SECONDS
     if settings.REDIS_URL:
-        client = _redis()
-        client.zadd(_key(organization_id), {f"{user_id}:{channel_name}": expires})
-        client.expire(_key(organization_id), TTL_SECONDS * 2)
+        try:
+            client = _redis()
+            client.zadd(_key(organization_id), {f"{user_id}:{channel_name}": expires})
+            client.expire(_key(organization_id), TTL_SECONDS * 2)
+        except RedisError as exc:
+            logger.warning("presence_unavailable", error=repr(exc))
         return
     with _local_lock:
         _local.setdefault(organization_id, {})[channel_name] = (user_id, expires)
@@ -42,7 +52,10 @@ def touch(organization_id: int, user_id: int, channel_name: str) -> None:
 
 def leave(organization_id: int, channel_name: str, user_id: int) -> None:
     if settings.REDIS_URL:
-        _redis().zrem(_key(organization_id), f"{user_id}:{channel_name}")
+        try:
+            _redis().zrem(_key(organization_id), f"{user_id}:{channel_name}")
+        except RedisError as exc:
+            logger.warning("presence_unavailable", error=repr(exc))
         return
     with _local_lock:
         _local.get(organization_id, {}).pop(channel_name, None)
@@ -51,9 +64,13 @@ def leave(organization_id: int, channel_name: str, user_id: int) -> None:
 def online_user_ids(organization_id: int) -> set[int]:
     now = time.time()
     if settings.REDIS_URL:
-        client = _redis()
-        client.zremrangebyscore(_key(organization_id), "-inf", now)
-        members = client.zrangebyscore(_key(organization_id), now, "+inf")
+        try:
+            client = _redis()
+            client.zremrangebyscore(_key(organization_id), "-inf", now)
+            members = client.zrangebyscore(_key(organization_id), now, "+inf")
+        except RedisError as exc:
+            logger.warning("presence_unavailable", error=repr(exc))
+            return set()
         return {int(member.decode().split(":", 1)[0]) for member in members}
     with _local_lock:
         entries = _local.get(organization_id, {})

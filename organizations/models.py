@@ -236,3 +236,25 @@ class FailedTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name} {self.task_id}"
+
+
+class OutboxTask(models.Model):
+    """A task to send to the broker, written in the same transaction as the work that
+    needs it (organizations/outbox.py). Sent right after the commit and deleted once the
+    broker has it; a row left behind (broker down, process killed after the commit) is
+    sent by the relay (``organizations.outbox_relay``)."""
+
+    wagtail_reference_index_ignore = True
+
+    task_name = models.CharField(max_length=255)
+    args = models.JSONField(default=list)
+    kwargs = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} {self.args} {self.kwargs}"

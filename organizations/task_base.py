@@ -21,7 +21,7 @@ logger = structlog.get_logger(__name__)
 
 RELIABLE_DEFAULTS: dict[str, Any] = {
     "retry_backoff": True,
-    "retry_backoff_max": 600,
+    "retry_backoff_max": 300,  # below the visibility timeout (settings)
     "retry_jitter": True,
     "max_retries": 5,
     "soft_time_limit": 300,

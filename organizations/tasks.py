@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from organizations.models import Invitation
+from organizations.outbox import outbox_relay  # noqa: F401 - registered with the workers
 from organizations.task_base import tenant_task
 
 

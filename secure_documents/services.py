@@ -9,6 +9,7 @@ row, which ``document_sweep`` finds and removes after a grace period.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import time
 from typing import IO, Any
@@ -22,7 +23,7 @@ from django.db.models import Sum
 from django.dispatch import Signal
 from django.utils import timezone
 
-from organizations import access
+from organizations import access, outbox
 from organizations.audit import audit_record
 from organizations.cache import org_cache_key
 from organizations.models import Organization
@@ -36,6 +37,14 @@ logger = structlog.get_logger(__name__)
 document_uploaded = Signal()  # kwargs: document_id, organization_id
 document_processed = Signal()  # kwargs: document_id, organization_id, status
 document_deleted = Signal()  # kwargs: document_id, organization_id
+
+# A document store that cannot take the file: full, over its quota, read-only.
+_STORE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG}
+
+
+class DocumentStoreUnavailable(ValidationError):
+    """The file could not be stored (full or read-only disk); nothing was kept. Views
+    answer 507 Insufficient Storage with the message."""
 
 
 def storage_used(organization: Organization | int) -> int:
@@ -62,6 +71,9 @@ def _check_rate(user: Any, organization: Organization) -> None:
     except ValueError:  # evicted between add and incr
         cache.set(key, 1, timeout=period * 2)
         count = 1
+    if count is None:  # the cache is down (it fails open): so does the rate limit
+        logger.warning("upload_rate_limit_unavailable", organization_id=organization.pk)
+        return
     if count > limit:
         raise ValidationError(
             "Too many uploads in a short time. Wait a minute and try again.", code="rate_limited"
@@ -122,7 +134,10 @@ def document_create(
         sha256=sha256,
         file_hash=sha1,
     )
-    stored_name: str | None = None
+    # The stored name is known before writing, so that a write that fails half-way (a
+    # full disk) leaves no partial file behind.
+    target = document.file.field.generate_filename(document, checked.name)
+    storage = document.file.storage
     try:
         with transaction.atomic():
             # The row lock serialises uploads per organization, so two uploads that each
@@ -136,8 +151,18 @@ def document_create(
                     code="quota",
                 )
             uploaded_file.seek(0)
-            document.file.save(checked.name, uploaded_file, save=False)
-            stored_name = document.file.name
+            try:
+                document.file.save(checked.name, uploaded_file, save=False)
+            except OSError as exc:
+                if exc.errno not in _STORE_ERRNOS and not isinstance(exc, PermissionError):
+                    raise
+                logger.error("document_store_unavailable", error=repr(exc), name=target)
+                raise DocumentStoreUnavailable(
+                    "The document store is full or not writable at the moment, so this "
+                    "file was not uploaded. Try again later; nothing was saved.",
+                    code="storage_unavailable",
+                ) from exc
+            target = document.file.name or target
             document.save()
             if tags:
                 document.tags.add(*tags)
@@ -152,21 +177,27 @@ def document_create(
                     "content_type": checked.content_type,
                 },
             )
-            transaction.on_commit(lambda: _after_upload(document.pk, organization.pk))
+            # Processing is queued through the outbox: committed with the row, sent after
+            # the commit, and sent again by the relay if the broker is down right now.
+            from secure_documents.tasks import process_document
+
+            outbox.enqueue(process_document, document.pk, organization_id=organization.pk)
+            document_id, organization_id = document.pk, organization.pk
+            transaction.on_commit(
+                lambda: document_uploaded.send(
+                    sender=SecureDocument, document_id=document_id, organization_id=organization_id
+                ),
+                robust=True,
+            )
     except BaseException:
-        if stored_name:
-            document.file.storage.delete(stored_name)
+        # Nothing was committed: no file either (partial or whole).
+        try:
+            if storage.exists(target):
+                storage.delete(target)
+        except OSError:
+            logger.exception("document_cleanup_failed", name=target)
         raise
     return document
-
-
-def _after_upload(document_id: int, organization_id: int) -> None:
-    from secure_documents.tasks import process_document
-
-    process_document.delay(document_id, organization_id=organization_id)
-    document_uploaded.send(
-        sender=SecureDocument, document_id=document_id, organization_id=organization_id
-    )
 
 
 def document_delete(*, acting_user: Any, document: SecureDocument) -> None:

@@ -146,12 +146,14 @@ def _upload(request: MemberRequest) -> HttpResponse:
         files = []
     if not files and not results:
         results = [UploadResult("", False, "Choose at least one file.")]
+    store_unavailable = False
     for uploaded in files:
         try:
             document = services.document_create(
                 acting_user=request.user, organization=organization, uploaded_file=uploaded
             )
         except (ValidationError, PermissionDenied) as exc:
+            store_unavailable |= isinstance(exc, services.DocumentStoreUnavailable)
             message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
             results.append(
                 UploadResult(
@@ -164,6 +166,8 @@ def _upload(request: MemberRequest) -> HttpResponse:
             )
     ok = all(result.ok for result in results)
     status = 200 if ok else (413 if any("larger than" in r.message for r in results) else 400)
+    if store_unavailable:
+        status = 507  # Insufficient Storage: the server's problem, not the file's
     if single:
         return render(
             request,

@@ -153,8 +153,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=1),
         "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
-        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+        # A request waits this long for a connection, then answers 503 (config/views.py).
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=5.0),
     }
+    # An unreachable database fails a connection attempt in seconds, not minutes.
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=3)
+    )
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
@@ -202,6 +207,10 @@ REDIS_CACHE = _redis_target(REDIS_CACHE_URL) if REDIS_URL else None
 
 if REDIS and REDIS_CACHE:
     _cache_location, _cache_options = redis_config.django_cache_options(REDIS_CACHE)
+    # The cache fails open: with its Redis gone, reads miss and writes are dropped
+    # (sessions then come from the database), each failure logged, and no request fails
+    # for it. Upload rate limits fail open too (secure_documents/services.py).
+    _cache_options["IGNORE_EXCEPTIONS"] = True
     CACHES = {
         "default": {
             # django-redis with one client per process (config/cache.py).
@@ -213,6 +222,7 @@ if REDIS and REDIS_CACHE:
     }
     # cached_db: a Redis restart costs a database read, not everyone's session.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
     CHANNEL_LAYERS = {
         "default": {
             # channels-redis' pub/sub layer (measured faster than RedisChannelLayer, see
@@ -263,9 +273,11 @@ CELERY_TASK_ROUTES = {
     "secure_documents.process_document": {"queue": "documents", "priority": 3},
     "secure_documents.sweep": {"queue": "maintenance"},
     "organizations.expire_invitations": {"queue": "maintenance"},
+    "organizations.outbox_relay": {"queue": "maintenance"},
     # People wait for these: ahead of bulk work on the same worker.
     "organizations.send_invitation_email": {"queue": "notifications", "priority": 2},
     "dashboards.export_organization": {"queue": "default"},
+    "dashboards.export_sweep": {"queue": "maintenance"},
     "dashboards.refresh_metrics": {"queue": "maintenance"},
     "organizations.audit_retention": {"queue": "maintenance"},
 }
@@ -282,10 +294,23 @@ CELERY_RESULT_EXPIRES = 60 * 60 * 24
 # organization_id.
 CELERY_RESULT_EXTENDED = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# kombu's Redis transports, made to let a worker outlive a lost broker
+# (config/broker_transport.py).
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT = "config.broker_transport:Transport"
+elif CELERY_BROKER_URL.startswith("sentinel://"):
+    CELERY_BROKER_TRANSPORT = "config.broker_transport:SentinelTransport"
+# Keep running a late-acknowledged task when the broker connection drops: its
+# acknowledgement is lost with the connection, so Redis hands the message out again after
+# the visibility timeout and the (idempotent) task finds its work done.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Must exceed the longest countdown/ETA the code uses, or Redis redelivers the
+# How long a task taken by a worker that then disappeared (SIGKILL, out of memory, lost
+# machine) waits before Redis hands it to another worker: 10 minutes, so that such a task
+# is done within 15. It must exceed the longest countdown/ETA (retry_backoff_max, 300 s)
+# and every task's hard time limit (the export's is 540 s), or Redis redelivers a
 # message to a second worker while the first still holds it.
-CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=60 * 60 * 2)
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=600)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
     # Redis emulates priorities with one list per step; 0 is served first.
@@ -313,9 +338,21 @@ CELERY_RESULT_BACKEND_ALWAYS_RETRY = True
 CELERY_RESULT_BACKEND_MAX_RETRIES = 10
 CELERY_RESULT_BACKEND_BASE_SLEEP_BETWEEN_RETRIES_MS = 200
 CELERY_BEAT_SCHEDULE = {
+    # Tasks committed while the broker was unreachable (organizations/outbox.py).
+    "outbox-relay": {
+        "task": "organizations.outbox_relay",
+        "schedule": env.int("OUTBOX_RELAY_SECONDS", default=30),
+        "options": {"queue": "maintenance"},
+    },
     "documents-sweep": {
         "task": "secure_documents.sweep",
         "schedule": env.int("DOCUMENT_SWEEP_EVERY_SECONDS", default=60 * 60),
+        "options": {"queue": "maintenance"},
+    },
+    # Exports requested but never finished or failed (dashboards/exports.py).
+    "export-sweep": {
+        "task": "dashboards.export_sweep",
+        "schedule": env.int("EXPORT_SWEEP_EVERY_SECONDS", default=300),
         "options": {"queue": "maintenance"},
     },
     "metrics-refresh": {
@@ -456,6 +493,8 @@ DOCUMENT_SERVE_MODE = env.str("DOCUMENT_SERVE_MODE", default="stream")
 DOCUMENT_ACCEL_PREFIX = env.str("DOCUMENT_ACCEL_PREFIX", default="/_protected/")
 DOCUMENT_PRESIGNED_SECONDS = env.int("DOCUMENT_PRESIGNED_SECONDS", default=60)
 DOCUMENT_STORAGE = env.str("DOCUMENT_STORAGE", default="filesystem")  # or "s3"
+# Readiness fails (config/health.py) when the document directory has less free space.
+DOCUMENT_STORE_MIN_FREE_BYTES = env.int("DOCUMENT_STORE_MIN_FREE_BYTES", default=64 * 1024 * 1024)
 DOCUMENT_MAX_UPLOAD_BYTES = env.int("DOCUMENT_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
 DOCUMENT_MAX_FILES_PER_REQUEST = env.int("DOCUMENT_MAX_FILES_PER_REQUEST", default=10)
 DOCUMENT_ALLOWED_EXTENSIONS = env.list(
@@ -479,6 +518,10 @@ DOCUMENT_ALLOWED_EXTENSIONS = env.list(
     ],
 )
 DOCUMENT_UPLOAD_RATE = env.str("DOCUMENT_UPLOAD_RATE", default="60/m")
+# An export still unfinished this long after its request is queued again.
+EXPORT_SWEEP_AFTER_SECONDS = env.int("EXPORT_SWEEP_AFTER_SECONDS", default=900)
+# The outbox relay leaves rows this young to the process that is sending them.
+OUTBOX_SEND_GRACE_SECONDS = env.int("OUTBOX_SEND_GRACE_SECONDS", default=10)
 DOCUMENT_SWEEP_GRACE_SECONDS = env.int("DOCUMENT_SWEEP_GRACE_SECONDS", default=60 * 60)
 CLAMAV_URL = env.str("CLAMAV_URL", default="")  # tcp://clamav:3310 or unix:///run/clamd.ctl
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -24,13 +24,22 @@ from organizations.services.common import (
 )
 
 
+def _reload(instance: Any, message: str) -> None:
+    """Re-read a row under the organization's lock; one that a concurrent request deleted
+    meanwhile is a clear message, not a server error."""
+    try:
+        instance.refresh_from_db()
+    except ObjectDoesNotExist:
+        raise ValidationError(message, code="gone") from None
+
+
 @transaction.atomic
 def membership_set_role(*, acting_user: Any, membership: Membership, role: str) -> Membership:
     if role not in Role.values:
         raise ValidationError({"role": "Choose a valid role."})
     organization = membership.organization
     _lock_organization(organization)
-    membership.refresh_from_db()
+    _reload(membership, "This person is no longer a member.")
     actor = _require(acting_user, organization, Capability.MANAGE_MEMBERS)
     if not can_manage_member(actor.role, membership.role):
         raise PermissionDenied("You cannot change the role of someone ranked above you.")
@@ -60,7 +69,7 @@ def membership_set_role(*, acting_user: Any, membership: Membership, role: str) 
 def membership_remove(*, acting_user: Any, membership: Membership) -> None:
     organization = membership.organization
     _lock_organization(organization)
-    membership.refresh_from_db()
+    _reload(membership, "This person is no longer a member.")
     leaving = membership.user_id == getattr(acting_user, "pk", None)
     if not leaving:
         actor = _require(acting_user, organization, Capability.MANAGE_MEMBERS)
@@ -96,7 +105,7 @@ def ownership_transfer(
 ) -> Membership:
     _lock_organization(organization)
     actor = _require(acting_user, organization, Capability.TRANSFER_OWNERSHIP)
-    new_owner.refresh_from_db()
+    _reload(new_owner, "This person is no longer a member.")
     if new_owner.organization_id != organization.pk:
         raise ValidationError("Choose a member of this organization.")
     if new_owner.pk == actor.pk:

@@ -73,3 +73,43 @@ def test_members_cannot_start_an_export(client, org_a) -> None:  # type: ignore[
     assert client.post("/o/alpha/settings/export/").status_code == 403
     time.sleep(0)
     assert not AuditEvent.objects.filter(action="organization.export_requested").exists()
+
+
+def test_a_failed_export_is_recorded_once_and_shown_with_its_reason(
+    org_a, settings, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """The document store cannot be written (its root is a file) and the retries are
+    spent: the export fails for good; no export document, one failure audit row with the
+    reason, and a second delivery of the same job does not run it again."""
+    from dashboards.events import Event, render_event
+    from dashboards.exports import export_organization
+    from secure_documents.storage import reset_secure_storage
+
+    _seed(org_a)
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("")
+    settings.SECURE_DOCUMENTS_ROOT = blocked
+    reset_secure_storage()
+    run = {
+        "args": ["job-fails", org_a.users[Role.OWNER].pk],
+        "kwargs": {"organization_id": org_a.organization.pk},
+        "retries": export_organization.max_retries,
+    }
+    with pytest.raises(NotADirectoryError):
+        export_organization.apply(**run, throw=True)
+    failed = AuditEvent.objects.filter(action="organization.export_failed")
+    assert failed.count() == 1
+    assert failed.get().details == {
+        "job": "job-fails",
+        "reason": "the file store could not be written; try again later",
+    }
+    assert not SecureDocument.objects.filter(min_role=Role.ADMIN).exists()
+    assert export_organization.apply(**run, throw=True).result is None
+    assert failed.count() == 1
+    html = render_event(
+        Event.TASK_PROGRESS,
+        {"task_id": "job-fails", "label": "Organization export", "percent": 0, "failed": "x y"},
+    )
+    assert "Failed: x y" in html
+    assert 'role="alert"' in html
+    assert "<progress" not in html
