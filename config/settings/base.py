@@ -101,6 +101,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.request_id.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Before anything reads the body: the admin's uploads keep their names as sent.
+    "secure_documents.middleware.AdminUploadMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

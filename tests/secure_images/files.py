@@ -27,7 +27,7 @@ def jpeg_with_location(width: int = 64, height: int = 48) -> bytes:
 
 
 def animated_gif(frames: int, width: int = 8, height: int = 8) -> bytes:
-    images = [Image.new("P", (width, height), i % 255) for i in range(frames)]
+    images = [Image.new("RGB", (width, height), (i * 20 % 256, 0, 0)) for i in range(frames)]
     out = io.BytesIO()
     images[0].save(out, "GIF", save_all=True, append_images=images[1:], duration=20, loop=0)
     return out.getvalue()
