@@ -582,6 +582,9 @@ WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAIL_PRIVATE_PAGE_OPTIONS = {"SHARED_PASSWORD": False}
 WAGTAILDOCS_PRIVATE_COLLECTION_OPTIONS = {"SHARED_PASSWORD": False}
 WAGTAILDOCS_DOCUMENT_MODEL = "secure_documents.SecureDocument"
+# No Gravatar: it would send a hash of every member's email to a third party (and our
+# CSP blocks the images anyway). The admin shows its default avatar instead.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 # Each organization's root page type (organizations.pages.AbstractOrganizationPage).
 ORGANIZATION_ROOT_PAGE_MODEL = "dashboards.OrganizationPage"
 # Wagtail's own form check; secure_documents.validation applies the full rules.

@@ -102,3 +102,10 @@ def test_admin_thumbnails_and_choosers_use_the_serve_view(client, org_a, org_b) 
         for url in set(found):
             assert get(client, url, editor).status_code == 200
             assert get(client, url, org_b.users[Role.EDITOR]).status_code == 404
+
+
+def test_the_admin_asks_no_third_party_for_avatars(client, org_a) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(org_a.users[Role.EDITOR])
+    for url in ("/admin/", "/admin/images/", "/admin/account/"):
+        html = client.get(url).content.decode()
+        assert "gravatar" not in html.lower(), url

@@ -157,3 +157,15 @@ def test_files_cannot_be_replaced_in_the_admin(client, editor) -> None:  # type:
     image = SecureImage.objects.get()
     form = client.get(f"/admin/images/{image.pk}/").content.decode()
     assert 'type="file"' not in form
+
+
+def test_duplicate_detection_sees_only_the_uploaders_organization(client, org_a, org_b) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(org_a.users[Role.EDITOR])
+    assert add_multiple(client, "same.png", png()).json()["success"] is True
+    again = add_multiple(client, "same.png", png()).json()
+    assert again["duplicate"] is True  # Wagtail's check, within the organization
+    client.force_login(org_b.users[Role.EDITOR])
+    other = add_multiple(client, "same.png", png()).json()
+    assert other["success"] is True
+    assert other["duplicate"] is False
+    assert "Upload" not in str(other.get("confirm_duplicate_upload", ""))
