@@ -35,6 +35,7 @@ PAGE_SIZES = (5, 50)
 
 
 def run(env: BenchEnvironment, *, duration: int = 5, rounds: int = 3) -> dict[str, Any]:
+    env.manage("collectstatic", "--no-input", "--verbosity", "0", timeout=600)  # pages render
     data = env.django("images", env.email, *(str(n) for n in PAGE_SIZES))
     rendition = data["rendition"]
     pages = data["pages"]
