@@ -72,6 +72,10 @@ class SecureImage(AbstractImage):
         editable=False,
     )
 
+    # Declared for the type checker: Wagtail's base class is untyped, so the Django
+    # plugin cannot derive the foreign key's id attribute.
+    organization_id: int | None
+
     admin_form_fields = Image.admin_form_fields
     # The access rule's condition (organizations.access.visible_q) filters searches too.
     search_fields = [*AbstractImage.search_fields, index.FilterField("organization_id")]

@@ -74,7 +74,7 @@ class SecureImageFileStorage(SecureFileStorage):
     def get_available_name(self, name: str, max_length: int | None = None) -> str:
         return self.check_name(name)
 
-    def url(self, name: str | None) -> str:  # type: ignore[override]
+    def url(self, name: str | None) -> str:
         return image_url(name or "")
 
 
@@ -99,7 +99,7 @@ def build_image_storage() -> Any:
     return SecureImageFileStorage()
 
 
-class _ImageStorage(LazyObject):
+class _ImageStorage(LazyObject):  # type: ignore[type-arg]
     def _setup(self) -> None:
         self._wrapped = build_image_storage()
 
@@ -113,4 +113,4 @@ def get_image_storage() -> Any:
 
 
 def reset_image_storage() -> None:
-    image_storage._wrapped = empty  # type: ignore[attr-defined]
+    image_storage._wrapped = empty

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_http_methods
 
 from organizations.log_context import note_organization
@@ -14,7 +14,9 @@ from secure_images.serving import original_file, rendition_file
 
 
 @require_http_methods(["GET", "HEAD"])
-def serve_rendition(request: HttpRequest, image_id: Any, filename: str) -> HttpResponse:
+def serve_rendition(
+    request: HttpRequest, image_id: Any, filename: str
+) -> HttpResponse | StreamingHttpResponse:
     """``/images/<image uuid>/r/<name>``: what pages, rich text and the admin show.
     Anyone the rule refuses gets the same 404 as for an image that does not exist."""
     checked = check_rendition(user=request.user, image_id=image_id, filename=filename)
@@ -25,10 +27,12 @@ def serve_rendition(request: HttpRequest, image_id: Any, filename: str) -> HttpR
 
 
 @require_http_methods(["GET", "HEAD"])
-def serve_original(request: HttpRequest, image_id: Any, filename: str) -> HttpResponse:
+def serve_original(
+    request: HttpRequest, image_id: Any, filename: str
+) -> HttpResponse | StreamingHttpResponse:
     """``/images/<image uuid>/<name>``: the uploaded file, for the organization's editors."""
     checked = check_original(user=request.user, image_id=image_id, filename=filename)
     if not checked.allowed or checked.image is None:
         raise Http404
-    note_organization(checked.image.organization_id)
+    note_organization(checked.image.organization.pk)
     return file_response(request, original_file(checked.image))
