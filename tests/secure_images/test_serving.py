@@ -172,3 +172,33 @@ def test_accel_mode_hands_the_file_to_nginx(client, settings, org_a, image_a) ->
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Cache-Control"].startswith("private")
     assert get(client, url).status_code == 404
+
+
+SPECS = [
+    "original",
+    "fill-20x20",
+    "fill-20x10-c50",
+    "width-16",
+    "height-8",
+    "max-30x30",
+    "min-5x5",
+    "scale-50",
+    "width-16|format-webp",
+    "width-16|format-jpeg|jpegquality-40",
+    "width-16|format-gif",
+    "width-16|bgcolor-ff0000",
+]
+
+
+def test_every_filter_spec_is_protected(client, org_a, org_b) -> None:  # type: ignore[no-untyped-def]
+    image = make_image(org_a, "specs.png")
+    member, outsider = org_a.users[Role.MEMBER], org_b.users[Role.OWNER]
+    for spec in SPECS:
+        url = image.get_rendition(spec).url
+        assert url.startswith(f"/images/{image.public_id}/r/"), spec
+        allowed = get(client, url, member)
+        assert allowed.status_code == 200, spec
+        assert allowed["Content-Type"].startswith("image/"), spec
+        assert allowed["X-Content-Type-Options"] == "nosniff"
+        assert get(client, url, outsider).status_code == 404, spec
+        assert get(client, url).status_code == 404, spec
