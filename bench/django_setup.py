@@ -6,8 +6,9 @@ the benchmark environment (scratch database, Redis db, bench.settings).
         and prints JSON: the session cookie and each document's id, URL, path and size.
     python -m bench.django_setup images <email> <count> [<count> ...]
         adds a 1200x800 photo to the member's organization, renders one rendition of it
-        and, for each count, a page with that many image blocks; prints JSON: the
-        rendition's URL, storage path and size, and each page's URL.
+        and, for each count, a page with that many image blocks; the same photo in a
+        second organization that has published its site; prints JSON: the renditions'
+        URLs, the first one's storage path and size, and each page's URL.
     python -m bench.django_setup queries <email> <url> [<url> ...]
         counts the SQL queries of one GET of each URL (after one warm-up GET), in-process
         through Django's test client, and prints JSON.
@@ -97,10 +98,10 @@ def images(email: str, counts: list[int]) -> dict[str, Any]:
         buffer, "JPEG", quality=85
     )
 
-    def photo(n: int) -> SecureImage:
+    def photo(n: int, owner: Any = organization) -> SecureImage:
         image = SecureImage(
             title=f"Photo {n}",
-            collection_id=organization.collection_id,
+            collection_id=owner.collection_id,
             uploaded_by_user=user,
             file=SimpleUploadedFile(f"photo-{n}.jpg", buffer.getvalue()),
         )
@@ -110,6 +111,14 @@ def images(email: str, counts: list[int]) -> dict[str, Any]:
 
     first = photo(0)
     rendition = first.get_rendition("width-800")
+    # A second organization that has published its site: its images are public.
+    from organizations.services import organization_create
+
+    published = organization_create(acting_user=user, name="Published", slug="published")
+    published_root = OrganizationPage.objects.get(organization=published)
+    published_root.members_only = False
+    published_root.save()
+    public_rendition = photo(0, published).get_rendition("width-800")
     root = OrganizationPage.objects.get(organization=organization)
     pages = {}
     for count in counts:
@@ -125,6 +134,7 @@ def images(email: str, counts: list[int]) -> dict[str, Any]:
             "relative_path": rendition.file.name,
             "size": rendition.file.size,
         },
+        "public_rendition": {"url": public_rendition.url},
         "pages": pages,
     }
 

@@ -7,7 +7,9 @@ WEB_CONCURRENCY=1), as a member of a members-only organization:
 
 - ``nginx static``: the rendition's file as a static file (nginx alone: the ceiling);
 - ``rendition: stream mode``: the app checks access and sends the bytes itself;
-- ``rendition: accel mode via nginx``: the app checks, nginx sends (X-Accel-Redirect).
+- ``rendition: accel mode via nginx``: the app checks, nginx sends (X-Accel-Redirect);
+- ``public rendition: stream mode``: the same file of an organization that has published
+  its site, requested without a session (one query, no session or membership lookup).
 
 Queries are counted in-process with CaptureQueriesContext around one GET through Django's
 test client after a warm-up GET (renditions are generated on the first view).
@@ -39,9 +41,11 @@ def run(env: BenchEnvironment, *, duration: int = 5, rounds: int = 3) -> dict[st
     data = env.django("images", env.email, *(str(n) for n in PAGE_SIZES))
     rendition = data["rendition"]
     pages = data["pages"]
-    counted = env.django("queries", env.email, rendition["url"], *pages.values())
+    public_url = data["public_rendition"]["url"]
+    counted = env.django("queries", env.email, rendition["url"], public_url, *pages.values())
     queries = {
-        "rendition": counted[rendition["url"]]["queries"],
+        "rendition (members-only organization)": counted[rendition["url"]]["queries"],
+        "rendition (published organization)": counted[public_url]["queries"],
         **{f"page with {n} images": counted[pages[str(n)]]["queries"] for n in PAGE_SIZES},
     }
     app = env.start_app("stream")
@@ -56,11 +60,18 @@ def run(env: BenchEnvironment, *, duration: int = 5, rounds: int = 3) -> dict[st
             rendition["url"],
             env.meters(app=accel_app, nginx=nginx),
         ),
+        "public rendition: stream mode": (
+            app.port,
+            data["public_rendition"]["url"],
+            env.meters(app=app),
+        ),
     }
+    anonymous = {"public rendition: stream mode"}
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in cases}
     try:
-        for port, path, _ in cases.values():
-            harness.check_download(port, path, env.cookie, rendition["size"])
+        for name, (port, path, _) in cases.items():
+            cookie = "" if name in anonymous else env.cookie
+            harness.check_download(port, path, cookie, rendition["size"])
         for number in range(rounds):
             order = list(cases.items())
             if number % 2:
@@ -70,7 +81,7 @@ def run(env: BenchEnvironment, *, duration: int = 5, rounds: int = 3) -> dict[st
                     f"http://127.0.0.1:{port}{path}",
                     connections=CONCURRENCY,
                     duration=duration,
-                    cookie=env.cookie,
+                    cookie=None if name in anonymous else env.cookie,
                     meters=meters,
                 )
                 if result.errors or not result.requests:
