@@ -4,6 +4,11 @@ the benchmark environment (scratch database, Redis db, bench.settings).
     python -m bench.django_setup setup <workdir> <big bytes> <small bytes>
         creates a user, an organization and two text documents through the real services
         and prints JSON: the session cookie and each document's id, URL, path and size.
+    python -m bench.django_setup images <email> <count> [<count> ...]
+        adds a 1200x800 photo to the member's organization, renders one rendition of it
+        and, for each count, a page with that many image blocks; the same photo in a
+        second organization that has published its site; prints JSON: the renditions'
+        URLs, the first one's storage path and size, and each page's URL.
     python -m bench.django_setup queries <email> <url> [<url> ...]
         counts the SQL queries of one GET of each URL (after one warm-up GET), in-process
         through Django's test client, and prints JSON.
@@ -74,6 +79,66 @@ def setup(workdir: Path, big: int, small: int) -> dict[str, Any]:
     }
 
 
+def images(email: str, counts: list[int]) -> dict[str, Any]:
+    import io
+
+    from django.contrib.auth import get_user_model
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from dashboards.models import OrganizationPage
+    from home.models import ContentPage
+    from organizations.models import Membership
+    from secure_images.models import SecureImage
+
+    user = get_user_model().objects.get(email=email)
+    organization = Membership.objects.get(user=user).organization
+    buffer = io.BytesIO()
+    Image.effect_mandelbrot((1200, 800), (-2.0, -1.2, 1.0, 1.2), 60).convert("RGB").save(
+        buffer, "JPEG", quality=85
+    )
+
+    def photo(n: int, owner: Any = organization) -> SecureImage:
+        image = SecureImage(
+            title=f"Photo {n}",
+            collection_id=owner.collection_id,
+            uploaded_by_user=user,
+            file=SimpleUploadedFile(f"photo-{n}.jpg", buffer.getvalue()),
+        )
+        image._set_image_file_metadata()
+        image.save()
+        return image
+
+    first = photo(0)
+    rendition = first.get_rendition("width-800")
+    # A second organization that has published its site: its images are public.
+    from organizations.services import organization_create
+
+    published = organization_create(acting_user=user, name="Published", slug="published")
+    published_root = OrganizationPage.objects.get(organization=published)
+    published_root.members_only = False
+    published_root.save()
+    public_rendition = photo(0, published).get_rendition("width-800")
+    root = OrganizationPage.objects.get(organization=organization)
+    pages = {}
+    for count in counts:
+        body = [("image", {"image": photo(n), "caption": ""}) for n in range(1, count + 1)]
+        page = root.add_child(
+            instance=ContentPage(title=f"Gallery {count}", slug=f"gallery-{count}", body=body)
+        )
+        page.save_revision(user=user).publish()
+        pages[str(count)] = page.url
+    return {
+        "rendition": {
+            "url": rendition.url,
+            "relative_path": rendition.file.name,
+            "size": rendition.file.size,
+        },
+        "public_rendition": {"url": public_rendition.url},
+        "pages": pages,
+    }
+
+
 def count_queries(email: str, urls: list[str]) -> dict[str, Any]:
     from asgiref.sync import async_to_sync
     from django.contrib.auth import get_user_model
@@ -117,6 +182,8 @@ def main() -> None:
     command, *args = sys.argv[1:]
     if command == "setup":
         result = setup(Path(args[0]), int(args[1]), int(args[2]))
+    elif command == "images":
+        result = images(args[0], [int(n) for n in args[1:]])
     elif command == "queries":
         result = count_queries(args[0], args[1:])
     else:

@@ -32,6 +32,9 @@ urlpatterns = [
         document_views.serve,
         name="wagtaildocs_serve",
     ),
+    # Every image URL (renditions and originals, built by the storage from the file's
+    # name) goes through the permission-checked serve view.
+    path("", include("secure_images.urls")),
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
     path("metrics", metrics.metrics, name="metrics"),

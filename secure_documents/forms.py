@@ -45,7 +45,7 @@ class SecureDocumentAdminForm(BaseDocumentForm):
             document_check(
                 acting_user=self.uploading_user,
                 organization=organization,
-                name=upload.name,
+                name=getattr(upload, "raw_name", None) or upload.name,
                 file=upload,
                 size=upload.size,
             )

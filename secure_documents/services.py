@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.dispatch import Signal
 from django.utils import timezone
+from wagtail.images import get_image_model
 
 from organizations import access, outbox
 from organizations.audit import audit_record
@@ -48,10 +49,18 @@ class DocumentStoreUnavailable(ValidationError):
 
 
 def storage_used(organization: Organization | int) -> int:
+    """Bytes of the organization's documents and (with an organization-owned image model)
+    original images."""
     organization_id = organization if isinstance(organization, int) else organization.pk
     total = SecureDocument.objects.filter(organization_id=organization_id).aggregate(
         n=Sum("file_size")
     )["n"]
+    image_model = get_image_model()
+    if any(field.name == "organization" for field in image_model._meta.get_fields()):
+        images = image_model.objects.filter(organization_id=organization_id).aggregate(
+            n=Sum("file_size")
+        )["n"]
+        total = (total or 0) + (images or 0)
     return int(total or 0)
 
 

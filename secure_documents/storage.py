@@ -38,6 +38,9 @@ def _checked_name(name: str) -> str:
 
 
 class SecureFileStorage(FileSystemStorage):
+    # The one shape of name this storage accepts (images: secure_images.storage).
+    check_name = staticmethod(_checked_name)
+
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("location", str(settings.SECURE_DOCUMENTS_ROOT))
         kwargs["base_url"] = None
@@ -47,11 +50,11 @@ class SecureFileStorage(FileSystemStorage):
         super().__init__(**kwargs)
 
     def generate_filename(self, filename: str | os.PathLike[str]) -> str:
-        return _checked_name(os.fspath(filename))
+        return self.check_name(os.fspath(filename))
 
     def get_available_name(self, name: str, max_length: int | None = None) -> str:
         # Paths contain the document's own UUID: a clash means something is wrong.
-        name = _checked_name(name)
+        name = self.check_name(name)
         if self.exists(name):
             raise SuspiciousFileOperation(f"Document path already exists: {name!r}")
         return name
@@ -61,7 +64,7 @@ class SecureFileStorage(FileSystemStorage):
         return os.path.realpath(self.location)
 
     def path(self, name: str) -> str:
-        full = super().path(_checked_name(name))
+        full = super().path(self.check_name(name))
         self._check_inside(os.path.realpath(full), name)
         return full
 
@@ -80,6 +83,7 @@ def _s3_class() -> type:
     class SecureS3Storage(S3Storage):
         """A private bucket: no public ACL, and URLs only as short-lived presigned links."""
 
+        check_name = staticmethod(_checked_name)
         default_acl = "private"
         querystring_auth = True
         file_overwrite = False
@@ -95,15 +99,15 @@ def _s3_class() -> type:
             super().__init__(**kwargs)
 
         def generate_filename(self, filename: str) -> str:
-            return _checked_name(filename)
+            return self.check_name(filename)
 
         def get_available_name(self, name: str, max_length: int | None = None) -> str:
-            return _checked_name(name)
+            return self.check_name(name)
 
         def presigned_url(self, name: str, *, filename: str, inline: bool) -> str:
             disposition = "inline" if inline else "attachment"
-            return self.url(
-                _checked_name(name),
+            return super().url(
+                self.check_name(name),
                 parameters={
                     "ResponseContentDisposition": content_disposition(disposition, filename),
                     "ResponseCacheControl": "private, no-store",
@@ -118,6 +122,11 @@ def content_disposition(kind: str, filename: str) -> str:
     ascii_name = filename.encode("ascii", "ignore").decode() or "download"
     ascii_name = ascii_name.replace('"', "").replace("\\", "")
     return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+
+
+def s3_storage_class() -> type:
+    """The private-bucket storage class (django-storages is imported only when used)."""
+    return _s3_class()
 
 
 def build_storage() -> Any:

@@ -69,6 +69,18 @@ def process_document(self: Any, document_id: int, *, organization_id: int) -> st
     return status
 
 
+def _is_document_name(name: str) -> bool:
+    from django.core.exceptions import SuspiciousFileOperation
+
+    from secure_documents.storage import SecureFileStorage
+
+    try:
+        SecureFileStorage.check_name(name)
+    except SuspiciousFileOperation:
+        return False
+    return True
+
+
 def _stored_files(storage: Any) -> dict[str, float]:
     """Every stored file with its modification time (epoch seconds)."""
     found: dict[str, float] = {}
@@ -95,7 +107,12 @@ def document_sweep(self: Any) -> dict[str, Any]:
 
     grace = settings.DOCUMENT_SWEEP_GRACE_SECONDS
     cutoff = timezone.now() - timedelta(seconds=grace)
-    files = _stored_files(secure_storage)
+    # The storage holds images too (secure_images): only document-shaped names are ours.
+    files = {
+        name: mtime
+        for name, mtime in _stored_files(secure_storage).items()
+        if _is_document_name(name)
+    }
     rows = dict(SecureDocument.objects.values_list("file", "pk"))
     orphans = [
         name for name, mtime in files.items() if name not in rows and mtime < cutoff.timestamp()

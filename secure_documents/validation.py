@@ -38,7 +38,14 @@ MARKUP = re.compile(
     rb"<\s*(script|html|body|iframe|svg|object|embed|img[^>]*on\w+\s*=)|<!doctype\s+html|javascript:",
     re.IGNORECASE,
 )
-PDF_ACTIVE = re.compile(rb"/(JavaScript|JS|Launch|RichMedia|EmbeddedFile)\b")
+# PDF names that run something or carry something to run: scripts, launching programs,
+# Flash/3D media, attached files, XFA forms (scriptable), additional actions (/AA: on
+# open, on page view, on field focus...). A name ends at a delimiter, not at a word
+# boundary: "/EmbeddedFiles" must not hide behind "/EmbeddedFile".
+PDF_ACTIVE = re.compile(rb"/(JavaScript|JS|Launch|RichMedia|EmbeddedFiles?|XFA|AA)(?![A-Za-z0-9#])")
+# An action run when the file opens that goes to a URI (a link alone is not active).
+PDF_OPEN_ACTION = re.compile(rb"/OpenAction(?![A-Za-z0-9#])")
+PDF_URI = re.compile(rb"/URI(?![A-Za-z0-9#])")
 COMPRESSED = {"docx", "xlsx", "pptx", "odt", "ods", "zip"}
 
 
@@ -75,6 +82,16 @@ def _scan_whole(file: IO[bytes], pattern: re.Pattern[bytes], chunk: int = 1024 *
     return False
 
 
+def pdf_has_active_content(file: IO[bytes]) -> bool:
+    """Scripts, launches, embedded files, XFA, additional actions, an open action that
+    goes to a URI, or HTML markup (an HTML/PDF polyglot): served only as an attachment."""
+    return (
+        _scan_whole(file, PDF_ACTIVE)
+        or (_scan_whole(file, PDF_OPEN_ACTION) and _scan_whole(file, PDF_URI))
+        or _scan_whole(file, MARKUP)
+    )
+
+
 def check_upload(*, name: str | None, file: IO[bytes], size: int) -> CheckedFile:
     """Validate one uploaded file; ValidationError names the first problem found."""
     clean = clean_filename(name)
@@ -106,7 +123,7 @@ def check_upload(*, name: str | None, file: IO[bytes], size: int) -> CheckedFile
         raise ValidationError(
             "The file contains HTML or script markup and is not accepted.", code="markup"
         )
-    active = extension == "pdf" and _scan_whole(file, PDF_ACTIVE)
+    active = extension == "pdf" and pdf_has_active_content(file)
     return CheckedFile(
         name=clean, extension=extension, size=size, content_type=detected, active_content=active
     )

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "wagtail.documents",
     "secure_documents",
     "wagtail.images",
+    "secure_images",
     "wagtail.search",
     "wagtail.admin",
     "wagtail",
@@ -100,6 +101,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.request_id.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Before anything reads the body: the admin's uploads keep their names as sent.
+    "secure_documents.middleware.AdminUploadMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -533,6 +536,23 @@ WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAILDOCS_DOCUMENT_FORM_BASE = "secure_documents.forms.SecureDocumentAdminForm"
 # A browser may never render an uploaded document in the site's origin.
 WAGTAILDOCS_INLINE_CONTENT_TYPES: list[str] = []
+# --- protected images (secure_images) -------------------------------------------------
+# Originals and renditions live in the documents' protected storage (same root or bucket,
+# same serve modes) and are served by secure_images.views after the access check.
+WAGTAILIMAGES_IMAGE_MODEL = "secure_images.SecureImage"
+WAGTAILIMAGES_IMAGE_FORM_BASE = "secure_images.forms.SecureImageAdminForm"
+WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "gif", "webp"]
+IMAGE_MAX_UPLOAD_BYTES = env.int("IMAGE_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = IMAGE_MAX_UPLOAD_BYTES
+# Decompression bombs: a small file that decodes to a huge bitmap.
+IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=40_000_000)
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = IMAGE_MAX_PIXELS
+IMAGE_MAX_FRAMES = env.int("IMAGE_MAX_FRAMES", default=300)
+IMAGE_MAX_ANIMATION_PIXELS = env.int("IMAGE_MAX_ANIMATION_PIXELS", default=200_000_000)
+# Images of a published (not members-only) organization may be cached by anyone for this
+# long; members-only ones only by the member's browser, for this long.
+IMAGE_PUBLIC_CACHE_SECONDS = env.int("IMAGE_PUBLIC_CACHE_SECONDS", default=24 * 60 * 60)
+IMAGE_PRIVATE_CACHE_SECONDS = env.int("IMAGE_PRIVATE_CACHE_SECONDS", default=5 * 60)
 DATA_UPLOAD_MAX_NUMBER_FILES = 50
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
@@ -605,6 +625,9 @@ WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAIL_PRIVATE_PAGE_OPTIONS = {"SHARED_PASSWORD": False}
 WAGTAILDOCS_PRIVATE_COLLECTION_OPTIONS = {"SHARED_PASSWORD": False}
 WAGTAILDOCS_DOCUMENT_MODEL = "secure_documents.SecureDocument"
+# No Gravatar: it would send a hash of every member's email to a third party (and our
+# CSP blocks the images anyway). The admin shows its default avatar instead.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 # Each organization's root page type (organizations.pages.AbstractOrganizationPage).
 ORGANIZATION_ROOT_PAGE_MODEL = "dashboards.OrganizationPage"
 # Wagtail's own form check; secure_documents.validation applies the full rules.

@@ -22,7 +22,14 @@ from tests.deploy.conftest import (
     require_tool,
 )
 
-FIRST_PARTY_APPS = ["accounts", "organizations", "home", "dashboards", "secure_documents"]
+FIRST_PARTY_APPS = [
+    "accounts",
+    "organizations",
+    "home",
+    "dashboards",
+    "secure_documents",
+    "secure_images",
+]
 
 
 def lock_events(process: Process) -> list[dict[str, object]]:

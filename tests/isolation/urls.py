@@ -180,6 +180,7 @@ def extra_urls(world: World) -> list[str]:
         *ids["page_urls"],
         "/alpha/handbook/",  # an unpublished page's path
         *ids["document_urls"],
+        *ids["image_urls"],
         *(f"/search/?query={word}" for word in SEARCH_WORDS),
         "/sitemap.xml",
         "/robots.txt",

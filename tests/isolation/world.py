@@ -251,6 +251,9 @@ def build_world() -> World:
     image.file = _png(f"{markers.new(EDT, 'image file name')}.png")
     image.save()
     image.tags.add(markers.new(EDT, "image tag"))
+    # Its files: the original (editors only) and a rendition (members), both served by
+    # the image serve view.
+    image_urls = [image.file.url, image.get_rendition("max-165x165").url]
 
     # --- people and the audit trail -------------------------------------------------------
     invitation = Invitation.objects.create(
@@ -281,6 +284,7 @@ def build_world() -> World:
         "document_uuids": [plain.public_id, restricted.public_id],
         "document_urls": [plain.url, restricted.url],
         "images": [image.pk],
+        "image_urls": image_urls,
         "collections": [a.collection_id],
         "groups": list(a.role_groups.values_list("group_id", flat=True)),
         "users": [person.pk for person in people_a.values()],

@@ -77,3 +77,20 @@ def test_files_cannot_be_replaced_in_the_admin(client, editor) -> None:  # type:
     document = SecureDocument.objects.get()
     form = client.get(f"/admin/documents/edit/{document.pk}/").content.decode()
     assert 'type="file"' not in form
+
+
+def test_admin_uploads_refuse_names_the_portal_refuses(client, editor) -> None:  # type: ignore[no-untyped-def]
+    # Django's parser would drop the override character and store "notesfdp.txt".
+    response = client.post(
+        "/admin/documents/multiple/add/",
+        {"files[]": SimpleUploadedFile("notes\u202efdp.txt", b"notes\n")},
+    )
+    assert response.json()["success"] is False
+    assert "right-to-left" in response.json()["error_message"]
+    single = client.post(
+        "/admin/documents/add/",
+        {"title": "Notes", "file": SimpleUploadedFile("CON.txt", b"notes\n")},
+    )
+    assert single.status_code == 200
+    assert b"reserved" in single.content
+    assert not SecureDocument.objects.exists()

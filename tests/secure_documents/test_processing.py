@@ -181,6 +181,13 @@ def test_sweep_reconciles_files_and_rows(org_a) -> None:  # type: ignore[no-unty
     fresh_orphan.write_bytes(b"still being written")
     old = time.time() - settings.DOCUMENT_SWEEP_GRACE_SECONDS - 60
     os.utime(orphan, (old, old))
+    # Images share the storage; the document sweep leaves them alone.
+    from tests.secure_images.helpers import make_image
+
+    image = make_image(org_a)
+    rendition = image.get_rendition("width-10")
+    for name in (image.file.name, rendition.file.name):
+        os.utime(root / name, (old, old))
     SecureDocument.objects.filter(pk__in=[kept.pk, gone.pk]).update(
         created_at=SecureDocument.objects.get(pk=kept.pk).created_at.replace(year=2020)
     )
@@ -192,6 +199,8 @@ def test_sweep_reconciles_files_and_rows(org_a) -> None:  # type: ignore[no-unty
     gone.refresh_from_db()
     assert gone.status == ProcessingStatus.FAILED
     assert Path(kept.file.path).exists()
+    assert (root / image.file.name).exists()
+    assert (root / rendition.file.name).exists()
     assert AuditEvent.objects.filter(action="documents.swept").exists()
 
 
