@@ -4,11 +4,14 @@
 - a scratch PostgreSQL database on 127.0.0.1:5432 (user postgres, trust auth), migrated;
 - an empty Redis database number on 127.0.0.1:6379 (the first empty one of 9..12), with
   its own key prefix; the keys with that prefix are deleted at the end;
-- a temporary directory for protected documents, media and nginx's run files;
+- a temporary directory for protected documents, media, collected static files (pages
+  name them through the manifest, as in production) and nginx's run files;
 - a member, an organization and two plain-text documents (200 MiB and 50 KiB) created
   through the real services, and a signed-in session cookie;
-- uvicorn processes started with docker/start_server.sh (the production launcher:
-  httptools, uvloop, no access log) and ``WEB_CONCURRENCY=1``, so each is ONE worker;
+- uvicorn processes started with docker/start_server.sh (the production launcher: Django's
+  stock ASGI handler, uvicorn's stock httptools protocol, uvloop, no access log) and
+  ``WEB_CONCURRENCY=1``, so each is ONE worker; for comparison, gunicorn serving
+  bench/wsgi.py (Django's stock WSGI handler), one worker process with request threads;
 - nginx processes started with docker/nginx-entrypoint.sh from docker/nginx.conf, with
   only ports and directories substituted (as tests/deploy does).
 
@@ -467,6 +470,8 @@ class BenchEnvironment:
         started = time.monotonic()
         self.manage("migrate", "--no-input", timeout=300)
         print(f"[setup] migrated the scratch database in {time.monotonic() - started:.0f}s")
+        # Pages name static files through the manifest, as in production.
+        self.manage("collectstatic", "--no-input", timeout=300)
         data = self.django("setup", str(self.workdir), str(BIG_SIZE), str(SMALL_SIZE))
         self.cookie = f"{data['cookie_name']}={data['cookie']}"
         self.email = data["email"]
@@ -597,6 +602,38 @@ class BenchEnvironment:
             self.workdir / "logs" / f"{name}.log",
             port=port,
         ).start()
+        self.processes.append(process)
+        process.wait_until(lambda: http_status(port, "/health/live") == 200, 60, "liveness")
+        return process
+
+    def start_wsgi(self, mode: str = "stream", threads: int = 8, **overrides: str) -> Process:
+        """gunicorn serving bench/wsgi.py (Django's stock WSGI handler): ONE worker process
+        with ``threads`` request threads (gthread, which keeps connections alive)."""
+        port = free_port()
+        env = self.app_env(DOCUMENT_SERVE_MODE=mode, **overrides)
+        name = f"wsgi-{mode}-{port}"
+        argv = [
+            require_tool("gunicorn", "pip install -r requirements/dev.txt"),
+            "bench.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(threads),
+            "--keep-alive",
+            "75",
+            "--forwarded-allow-ips",
+            "127.0.0.1",
+            "--graceful-timeout",
+            "10",
+            "--log-level",
+            "warning",
+        ]
+        process = Process(name, argv, env, self.workdir / "logs" / f"{name}.log", port=port)
+        process.start()
         self.processes.append(process)
         process.wait_until(lambda: http_status(port, "/health/live") == 200, 60, "liveness")
         return process

@@ -257,7 +257,7 @@ def start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[
             "--workers",
             "1",
             "--http",
-            "config.zero_copy:ZeroCopyHttpToolsProtocol",  # start_server.sh's default
+            "httptools",  # as docker/start_server.sh
             "--ws",
             "websockets-sansio",
             "--ws-ping-interval",

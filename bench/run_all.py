@@ -2,10 +2,10 @@
 files. Prints the machine, the figures and the verdicts, and writes them to
 bench/results/all.json (docs/benchmarks.md records a run).
 
-    .venv/bin/python bench/run_all.py [--rounds 4]
+    .venv/bin/python bench/run_all.py [--rounds 2]
 
-About 6.5 minutes on 2 cores. Needs PostgreSQL (127.0.0.1:5432, user postgres, trust auth)
-and Redis (127.0.0.1:6379) running, and wrk, curl and nginx-light installed
+About 5 minutes on 2 cores with the default rounds. Needs PostgreSQL (127.0.0.1:5432, user
+postgres, trust auth) and Redis (127.0.0.1:6379) running, and wrk, curl and nginx-light installed
 (``apt-get install wrk curl nginx-light`` on Debian); see bench/harness.py.
 """
 
@@ -23,7 +23,7 @@ from bench import harness, large_files, memory, small_files  # noqa: E402
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=4, help="interleaved rounds of wrk runs")
+    parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds of wrk runs")
     args = parser.parse_args()
     started = time.monotonic()
     info = harness.machine_info()

@@ -19,3 +19,7 @@ def floor_sync(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         raise Http404
     return HttpResponse(PAYLOAD, content_type="text/plain")
+
+
+async def floor_async_in_organization(request: HttpRequest, org_slug: str) -> HttpResponse:
+    return await floor_async(request)

@@ -15,7 +15,6 @@
 #                               container's stop_grace_period
 #   WS_PING_INTERVAL / WS_PING_TIMEOUT   websocket keep-alive pings (20 / 20 seconds)
 #   WS_MAX_SIZE                 largest websocket message in bytes (1 MiB)
-#   HTTP_PROTOCOL               uvicorn's HTTP implementation (httptools)
 #   LIMIT_CONCURRENCY           optional cap on connections per worker (503 above it)
 #   MAX_REQUESTS                optional: recycle a worker after this many requests
 #   LOG_LEVEL                   INFO
@@ -35,7 +34,7 @@ args=(
   --host "${HOST:-0.0.0.0}"
   --port "${PORT:-8000}"
   --workers "${WEB_CONCURRENCY:-2}"
-  --http "${HTTP_PROTOCOL:-httptools}"
+  --http httptools
   --ws websockets-sansio
   --ws-ping-interval "${WS_PING_INTERVAL:-20}"
   --ws-ping-timeout "${WS_PING_TIMEOUT:-20}"

@@ -1,0 +1,13 @@
+"""The WSGI deployment shape that bench/small_files.py compares with uvicorn-only:
+Django's stock WSGI handler with the benchmark's settings, served by gunicorn (HTTP only;
+in that shape websockets would stay on uvicorn behind the same nginx)."""
+
+from __future__ import annotations
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+
+application = get_wsgi_application()
