@@ -51,7 +51,12 @@ def _send(pk: int, *, retry_policy: dict[str, Any] | None = None) -> bool:
         return True  # the relay sent it meanwhile
     task = app.tasks.get(row.task_name)
     try:
-        options: dict[str, Any] = {"retry_policy": retry_policy} if retry_policy else {}
+        # Nobody waits for these results (the work's outcome is in the database). Without
+        # this the sender subscribes to the result first, which waits out the result
+        # backend's retries (about 18 s) when that Redis is the broker that is down.
+        options: dict[str, Any] = {"ignore_result": True}
+        if retry_policy:
+            options["retry_policy"] = retry_policy
         if task is not None:  # its routing; inline where there is no broker
             task.apply_async(args=row.args, kwargs=row.kwargs, **options)
         else:

@@ -113,3 +113,39 @@ def test_a_failed_export_is_recorded_once_and_shown_with_its_reason(
     assert "Failed: x y" in html
     assert 'role="alert"' in html
     assert "<progress" not in html
+
+
+def test_the_sweep_runs_an_export_whose_message_was_lost_and_only_that_one(org_a, settings) -> None:  # type: ignore[no-untyped-def]
+    """An export requested long ago that neither finished nor failed (its message was lost
+    with the broker) is run again by the sweep; a finished one is left alone."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dashboards.exports import export_sweep
+    from organizations.audit import audit_record
+
+    _seed(org_a)
+    owner, organization = org_a.users[Role.OWNER], org_a.organization
+    for job in ("lost-job", "done-job"):
+        audit_record(
+            action="organization.export_requested",
+            actor=owner,
+            organization=organization,
+            target=organization,
+            details={"job": job},
+        )
+    audit_record(
+        action="organization.exported",
+        actor=None,
+        organization=organization,
+        details={"job": "done-job"},
+    )
+    AuditEvent.objects.filter(action="organization.export_requested").update(
+        created_at=timezone.now() - timedelta(seconds=settings.EXPORT_SWEEP_AFTER_SECONDS + 60)
+    )
+    assert export_sweep.apply().result == 1
+    exported = AuditEvent.objects.filter(action="organization.exported")
+    assert sorted(event.details["job"] for event in exported) == ["done-job", "lost-job"]
+    assert SecureDocument.objects.filter(min_role=Role.ADMIN).count() == 1
+    assert export_sweep.apply().result == 0

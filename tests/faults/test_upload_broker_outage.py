@@ -48,7 +48,7 @@ def test_uploads_during_a_broker_outage_are_kept_and_processed(
     ):
         assert client.get("/o/alpha/documents/").status_code == 200
         token = client.cookies["csrftoken"]
-        slowest = 0.0
+        seconds = []
         for number in range(UPLOADS):
             started = time.monotonic()
             response = client.post(
@@ -56,9 +56,9 @@ def test_uploads_during_a_broker_outage_are_kept_and_processed(
                 files={"file": (f"outage-{number}.txt", b"kept\n", "text/plain")},
                 headers={"X-CSRFToken": token, "X-Upload": "file"},
             )
-            slowest = max(slowest, time.monotonic() - started)
+            seconds.append(round(time.monotonic() - started, 2))
             assert response.status_code == 201, response.text[:500]
-    record_property("slowest_upload_during_outage_s", round(slowest, 2))
+    record_property("uploads_during_outage_s", seconds)
     documents = SecureDocument.objects.filter(organization=org_a.organization)
     assert documents.count() == UPLOADS
     assert set(documents.values_list("status", flat=True)) == {ProcessingStatus.PENDING}
