@@ -8,7 +8,6 @@
 #   NGINX_PORT                  port to listen on (8080)
 #   NGINX_APP_UPSTREAM          the app's host:port (app:8000)
 #   NGINX_STATIC_ROOT           collected static files (/usr/share/orgportal/static)
-#   NGINX_MEDIA_ROOT            public media (/var/lib/orgportal/media)
 #   NGINX_PROTECTED_ROOT        protected documents, SECURE_DOCUMENTS_ROOT of the app
 #                               (/var/lib/orgportal/protected)
 #   NGINX_CLIENT_MAX_BODY_SIZE  largest request body, i.e. upload (100m)
@@ -20,18 +19,17 @@ set -eu
 : "${NGINX_PORT:=8080}"
 : "${NGINX_APP_UPSTREAM:=app:8000}"
 : "${NGINX_STATIC_ROOT:=/usr/share/orgportal/static}"
-: "${NGINX_MEDIA_ROOT:=/var/lib/orgportal/media}"
 : "${NGINX_PROTECTED_ROOT:=/var/lib/orgportal/protected}"
 : "${NGINX_CLIENT_MAX_BODY_SIZE:=100m}"
 : "${NGINX_BIN:=nginx}"
-export NGINX_RUN_DIR NGINX_PORT NGINX_APP_UPSTREAM NGINX_STATIC_ROOT NGINX_MEDIA_ROOT \
-  NGINX_PROTECTED_ROOT NGINX_CLIENT_MAX_BODY_SIZE
+export NGINX_RUN_DIR NGINX_PORT NGINX_APP_UPSTREAM NGINX_STATIC_ROOT NGINX_PROTECTED_ROOT \
+  NGINX_CLIENT_MAX_BODY_SIZE
 
 mkdir -p "$NGINX_RUN_DIR"
 config="$NGINX_RUN_DIR/nginx.conf"
 # Only these names are replaced: nginx's own $variables must survive.
 # shellcheck disable=SC2016
-envsubst '${NGINX_RUN_DIR} ${NGINX_PORT} ${NGINX_APP_UPSTREAM} ${NGINX_STATIC_ROOT} ${NGINX_MEDIA_ROOT} ${NGINX_PROTECTED_ROOT} ${NGINX_CLIENT_MAX_BODY_SIZE}' \
+envsubst '${NGINX_RUN_DIR} ${NGINX_PORT} ${NGINX_APP_UPSTREAM} ${NGINX_STATIC_ROOT} ${NGINX_PROTECTED_ROOT} ${NGINX_CLIENT_MAX_BODY_SIZE}' \
   <"$NGINX_TEMPLATE" >"$config"
 
 "$NGINX_BIN" -t -q -c "$config"

@@ -480,7 +480,6 @@ class Stack:
             "NGINX_PORT": str(self.nginx_port),
             "NGINX_APP_UPSTREAM": f"127.0.0.1:{self.app_port}",
             "NGINX_STATIC_ROOT": str(self.static_root),
-            "NGINX_MEDIA_ROOT": str(self.media_root),
             "NGINX_PROTECTED_ROOT": str(self.documents_root),
             "NGINX_RUN_DIR": str(self.workdir / "nginx"),
             "NGINX_TEMPLATE": str(ROOT / "docker" / "nginx.conf"),
