@@ -16,8 +16,9 @@ from dashboards.models import OrganizationPage
 from home.models import ContentPage, HomePage
 from organizations.models import Organization
 from organizations.roles import Role
+from organizations.services import organization_create
 from secure_documents.models import ProcessingStatus, SecureDocument
-from tests.factories import add_member, make_org
+from tests.factories import UserFactory, add_member, make_org
 
 pytestmark = pytest.mark.django_db
 
@@ -121,7 +122,95 @@ def test_public_search_and_sitemap_show_exactly_the_public_pages(client, world) 
 def test_public_search_and_sitemap_cost_the_same_at_30_organizations(client, world) -> None:  # type: ignore[no-untyped-def]
     urls = ["/search/?query=probe", "/sitemap.xml"]
     small = {url: _cost(client, url) for url in urls}
-    _grow(2, 30)
+    creating_small = _creation_queries("early")
+    _grow(3, 30)
     assert PageViewRestriction.objects.count() >= 29  # one per members-only organization
     large = {url: _cost(client, url) for url in urls}
     _assert_flat(small, large)
+    # Provisioning an organization (tree, collection, groups, permissions) too.
+    assert _creation_queries("late") == creating_small
+
+
+def _creation_queries(slug: str) -> int:
+    owner = UserFactory(email=f"owner@{slug}.example")
+    with CaptureQueriesContext(connection) as captured:
+        organization_create(acting_user=owner, name=slug.title(), slug=slug)
+    return len(captured.captured_queries)
+
+
+ADMIN_URLS = [
+    "/admin/",
+    "/admin/pages/{root}/",
+    "/admin/pages/search/?q=probe",
+    "/admin/choose-page/",
+    "/admin/documents/",
+    "/admin/documents/?q=probe",
+    "/admin/documents/chooser/",
+]
+
+
+def test_an_editors_admin_costs_the_same_at_30_organizations(client, world) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(world["editor"])
+    root = OrganizationPage.objects.get(organization=world["private"]).pk
+    urls = [url.format(root=root) for url in ADMIN_URLS]
+    small = {url: _cost(client, url) for url in urls}
+    _grow(2, 30)
+    large = {url: _cost(client, url) for url in urls}
+    _assert_flat(small, large)
+
+
+def test_the_explorer_reads_only_the_view_restrictions_of_the_editors_pages(client, world) -> None:  # type: ignore[no-untyped-def]
+    _grow(2, 6)
+    client.force_login(world["editor"])
+    root = OrganizationPage.objects.get(organization=world["private"])
+    url = f"/admin/pages/{root.pk}/"
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    reads = [
+        query["sql"]
+        for query in captured.captured_queries
+        if 'FROM "wagtailcore_pageviewrestriction"' in query["sql"]
+    ]
+    assert reads
+    for sql in reads:
+        assert "LIKE" in sql  # limited to the editor's subtree (and its ancestors)
+    with connection.cursor() as cursor:
+        cursor.execute(reads[0])
+        paths = [row[0] for row in cursor.fetchall()]
+    assert paths == [root.path]
+
+
+def _plan(queryset: Any) -> str:
+    """PostgreSQL's plan with sequential scans priced out: shows whether the conditions
+    can drive an index at all (tables this small are read whole either way)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = queryset.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("SET LOCAL enable_seqscan = on")
+    return plan
+
+
+def test_the_document_listing_is_led_by_an_indexed_organization_condition(world) -> None:  # type: ignore[no-untyped-def]
+    from wagtail.documents import get_document_model
+    from wagtail.permissions import policy_registry
+
+    policy = policy_registry.get_by_type(get_document_model())
+    documents = policy.instances_user_has_any_permission_for(world["editor"], ["change"])
+    assert list(documents.values_list("organization_id", flat=True)) == [world["private"].pk]
+    plan = _plan(documents)
+    assert "Seq Scan on secure_documents_securedocument" not in plan
+    assert "organization_id" in plan
+
+
+def test_public_pages_are_found_through_indexes(world) -> None:  # type: ignore[no-untyped-def]
+    from organizations.pages import public_pages
+
+    _grow(2, 6)
+    pages = public_pages(HomePage.objects.get())
+    assert "Probe page of public" in {page.title for page in pages}
+    plan = _plan(pages)
+    assert "Seq Scan on wagtailcore_page" not in plan
