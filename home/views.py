@@ -21,7 +21,7 @@ def _anonymous_limit(request: HttpRequest, action: str) -> HttpResponse | None:
     (allauth's limiter: the cache, ``ALLAUTH_TRUSTED_PROXY_COUNT``)."""
     if request.user.is_authenticated:
         return None
-    return ratelimit.consume_or_429(request, action=action)
+    return ratelimit.consume_or_429(request, action=action, limit_get=True)
 
 
 def search(request: HttpRequest) -> HttpResponse:

@@ -125,8 +125,8 @@ def public_pages(site_root: Page) -> QuerySet[Any]:
     restrictions inside it are excluded:
 
     - the site root itself;
-    - the subtrees of its children that are not organization roots (an index on the page
-      tree's depth and page type);
+    - the subtrees of its children that are not organization roots (a partial index of
+      the page types at depth 3, organizations/migrations/0007);
     - the subtrees of the organization roots published to everyone, of active
       organizations (a partial index on ``members_only``).
 
