@@ -21,6 +21,7 @@ from wagtail.models import Page, PagePermissionTester, PageViewRestriction, get_
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
+    from wagtail.query import PageQuerySet
 
 # Depth of an organization root: the tree root (1), the site's home page (2), then here.
 ROOT_DEPTH = 3
@@ -116,7 +117,7 @@ def _ancestor_paths(path: str) -> list[str]:
     return [path[:end] for end in range(Page.steplen, len(path) + 1, Page.steplen)]
 
 
-def public_pages(site_root: Page) -> QuerySet[Any]:
+def public_pages(site_root: Page) -> PageQuerySet:
     """Live pages of ``site_root``'s tree that anyone may see.
 
     Wagtail's ``public()`` adds one ``path LIKE`` per view restriction, and every
