@@ -127,7 +127,7 @@ def public_pages(site_root: Page) -> PageQuerySet:
 
     - the site root itself;
     - the subtrees of its children that are not organization roots (a partial index of
-      the page types at depth 3, organizations/migrations/0007);
+      the page types at depth 3, organizations/migrations/0008);
     - the subtrees of the organization roots published to everyone, of active
       organizations (a partial index on ``members_only``).
 

@@ -11,7 +11,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("organizations", "0006_auditevent_min_role"),
+        ("organizations", "0007_outboxtask"),
         ("wagtailcore", "0098_apitoken"),
     ]
 
