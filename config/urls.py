@@ -8,7 +8,6 @@ from django.views.generic import TemplateView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.admin.auth import require_admin_access
-from wagtail.contrib.sitemaps.views import sitemap
 
 from config import health, metrics
 from config.views import frontend_login_redirect, not_found, server_error
@@ -43,7 +42,7 @@ urlpatterns = [
         TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),
         name="robots",
     ),
-    path("sitemap.xml", sitemap, name="sitemap"),
+    path("sitemap.xml", home_views.sitemap, name="sitemap"),
     # Both admin logins are allauth's login, so MFA and rate limits apply there too.
     path("admin/login/", allauth_views.login, name="wagtailadmin_login_allauth"),
     path("django-admin/login/", allauth_views.login, name="django_admin_login_allauth"),

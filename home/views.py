@@ -1,20 +1,39 @@
 from __future__ import annotations
 
+from typing import Any
+
+from allauth.core import ratelimit
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from wagtail.models import Page
+from wagtail.contrib.sitemaps.views import sitemap as wagtail_sitemap
+from wagtail.models import Page, Site
+
+from home.sitemaps import PublicSitemap
+from organizations.pages import public_pages
 
 SEARCH_PAGE_SIZE = 10
 MAX_QUERY_LENGTH = 200
 
 
+def _anonymous_limit(request: HttpRequest, action: str) -> HttpResponse | None:
+    """A 429 once an anonymous caller's address exceeds ``ACCOUNT_RATE_LIMITS[action]``
+    (allauth's limiter: the cache, ``ALLAUTH_TRUSTED_PROXY_COUNT``)."""
+    if request.user.is_authenticated:
+        return None
+    return ratelimit.consume_or_429(request, action=action, limit_get=True)
+
+
 def search(request: HttpRequest) -> HttpResponse:
-    """Public full-text search over live pages the visitor may see."""
+    """Public full-text search over the site's public pages (``public_pages``: the same
+    pages for everyone, whatever the number of organizations)."""
+    if (limited := _anonymous_limit(request, "public_search")) is not None:
+        return limited
     query = request.GET.get("query", "").strip()[:MAX_QUERY_LENGTH]
     results = Page.objects.none()
-    if query:
-        results = Page.objects.live().public().specific().search(query)
+    site = Site.find_for_request(request)
+    if query and site is not None:
+        results = public_pages(site.root_page).specific().search(query)
     paginator = Paginator(results, SEARCH_PAGE_SIZE)
     try:
         page = paginator.page(request.GET.get("page", 1))
@@ -25,3 +44,10 @@ def search(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(
         request, "home/search.html", {"search_query": query, "search_results": page}
     )
+
+
+def sitemap(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+    """Wagtail's sitemap view over ``PublicSitemap``, rate-limited for anonymous callers."""
+    if (limited := _anonymous_limit(request, "sitemap")) is not None:
+        return limited
+    return wagtail_sitemap(request, sitemaps={"wagtail": PublicSitemap}, **kwargs)

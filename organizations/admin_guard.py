@@ -40,6 +40,7 @@ from organizations.permissions import (
     scope_pages,
     scoped_instances,
     tags_in_scope,
+    view_restriction_paths,
 )
 
 logger = structlog.get_logger(__name__)
@@ -76,6 +77,11 @@ class AdminAccessMiddleware:
         if refusal is not None:
             return refusal
         request._orgportal_admin_scoped = True  # type: ignore[attr-defined]
+        if request.user.is_authenticated and not access.is_operator(request.user):
+            # The privacy indicator of page listings (Wagtail's ``test_page_is_public``)
+            # loads every view restriction once per request unless the request already
+            # carries them: give it those of the person's pages (a lazy query).
+            request.all_page_view_restriction_paths = view_restriction_paths(request.user)  # type: ignore[attr-defined]
         return self.get_response(request)
 
     def _check(

@@ -13,12 +13,15 @@ from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import Q
 from wagtail.admin.panels import FieldPanel
-from wagtail.models import Page, PagePermissionTester
+from wagtail.models import Page, PagePermissionTester, PageViewRestriction, get_page_models
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
+    from wagtail.query import PageQuerySet
 
 # Depth of an organization root: the tree root (1), the site's home page (2), then here.
 ROOT_DEPTH = 3
@@ -42,6 +45,15 @@ class AbstractOrganizationPage(Page):
 
     class Meta:
         abstract = True
+        # The roots published to everyone: public search and the sitemap start here
+        # (``public_pages``), reading as many rows as there are public organizations.
+        indexes = [
+            models.Index(
+                fields=["organization"],
+                condition=Q(members_only=False),
+                name="%(app_label)s_published_root",
+            )
+        ]
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         super().save(*args, **kwargs)
@@ -99,3 +111,63 @@ def root_path_of(page: Page) -> str | None:
     if page.depth < ROOT_DEPTH:
         return None
     return page.path[: Page.steplen * ROOT_DEPTH]
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    return [path[:end] for end in range(Page.steplen, len(path) + 1, Page.steplen)]
+
+
+def public_pages(site_root: Page) -> PageQuerySet:
+    """Live pages of ``site_root``'s tree that anyone may see.
+
+    Wagtail's ``public()`` adds one ``path LIKE`` per view restriction, and every
+    members-only organization has one: its cost grows with the number of organizations.
+    Here the public area is found first, each part through an index, and only the view
+    restrictions inside it are excluded:
+
+    - the site root itself;
+    - the subtrees of its children that are not organization roots (a partial index of
+      the page types at depth 3, organizations/migrations/0008);
+    - the subtrees of the organization roots published to everyone, of active
+      organizations (a partial index on ``members_only``).
+
+    Two small queries, then one whose conditions are path prefixes of the public area.
+    """
+    pages = Page.objects.live()
+    if site_root.depth != ROOT_DEPTH - 1:
+        # A site rooted elsewhere than the organizations' parent (not used by the
+        # platform): Wagtail's own rule.
+        return pages.descendant_of(site_root, inclusive=True).public()
+    root_model = root_page_model()
+    other_types = [
+        content_type.pk
+        for model, content_type in ContentType.objects.get_for_models(*get_page_models()).items()
+        if not issubclass(model, root_model)
+    ]
+    published_roots = (
+        root_model.objects.filter(
+            members_only=False, organization__is_active=True, path__startswith=site_root.path
+        )
+        .values_list("path", flat=True)
+        .order_by()
+    )
+    other_children = (
+        Page.objects.filter(
+            depth=ROOT_DEPTH, content_type_id__in=other_types, path__startswith=site_root.path
+        )
+        .values_list("path", flat=True)
+        .order_by()
+    )
+    areas = sorted(published_roots.union(other_children, all=True))
+    inside_areas = Q(path=site_root.path)
+    restriction_scope = Q(page__path__in=_ancestor_paths(site_root.path))
+    for path in areas:
+        inside_areas |= Q(path__startswith=path)
+        restriction_scope |= Q(page__path__startswith=path)
+    restricted = Q()
+    for path in PageViewRestriction.objects.filter(restriction_scope).values_list(
+        "page__path", flat=True
+    ):
+        restricted |= Q(path__startswith=path)
+    pages = pages.filter(inside_areas)
+    return pages.exclude(restricted) if restricted else pages

@@ -415,6 +415,9 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": env.str("RATE_LIMIT_LOGIN_FAILED", default="10/m/ip,5/5m/key"),
     "signup": env.str("RATE_LIMIT_SIGNUP", default="20/m/ip"),
     "reset_password": env.str("RATE_LIMIT_RESET_PASSWORD", default="20/m/ip,5/m/key"),
+    # Anonymous public search and sitemap (home/views.py), through allauth's limiter.
+    "public_search": env.str("RATE_LIMIT_PUBLIC_SEARCH", default="60/m/ip"),
+    "sitemap": env.str("RATE_LIMIT_SITEMAP", default="30/m/ip"),
     "reset_password_from_key": "20/m/ip",
     "confirm_email": "1/3m/key",
     "change_password": "5/m/user",

@@ -50,3 +50,19 @@ def test_search_finds_the_home_page(client) -> None:  # type: ignore[no-untyped-
 def test_search_handles_bad_page_numbers(client) -> None:  # type: ignore[no-untyped-def]
     assert client.get("/search/", {"query": "x", "page": "abc"}).status_code == 200
     assert client.get("/search/", {"query": "x", "page": "9999"}).status_code == 200
+
+
+def test_anonymous_search_and_sitemap_are_rate_limited(client, settings, user) -> None:  # type: ignore[no-untyped-def]
+    settings.ACCOUNT_RATE_LIMITS = {
+        **settings.ACCOUNT_RATE_LIMITS,
+        "public_search": "2/m/ip",
+        "sitemap": "1/m/ip",
+    }
+    assert client.get("/search/", {"query": "x"}).status_code == 200
+    assert client.get("/search/", {"query": "x"}).status_code == 200
+    assert client.get("/search/", {"query": "x"}).status_code == 429
+    assert client.get("/sitemap.xml").status_code == 200
+    assert client.get("/sitemap.xml").status_code == 429
+    client.force_login(user)  # signed-in people are not counted
+    assert client.get("/search/", {"query": "x"}).status_code == 200
+    assert client.get("/sitemap.xml").status_code == 200
