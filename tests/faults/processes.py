@@ -57,7 +57,8 @@ class BrokerRedis:
 def celery_client(broker_url: str) -> Celery:
     """A producer of the test's own, talking to the given broker (the test process's
     configured app keeps talking to the shared Redis)."""
-    client = Celery("fault-client", broker=broker_url, backend=broker_url)
+    # Not the current app: shared tasks elsewhere in this process keep the configured one.
+    client = Celery("fault-client", broker=broker_url, backend=broker_url, set_as_current=False)
     client.conf.update(
         task_serializer="json",
         result_serializer="json",

@@ -79,6 +79,7 @@ def _variants(fields: list[tuple[str, str]]) -> list[tuple[str, dict[str, list[s
     ]
 
 
+@pytest.mark.timeout(1200)
 def test_no_form_answers_500_to_broken_input(site_tree: None) -> None:
     world = build_world()
     client = Client(raise_request_exception=False)

@@ -125,6 +125,7 @@ PERSONAS = [
 ]
 
 
+@pytest.mark.timeout(1200)  # over two thousand requests per persona
 @pytest.mark.parametrize("persona_name", PERSONAS)
 def test_no_screen_shows_or_changes_what_its_viewer_may_not_see(
     site_tree: None, persona_name: str

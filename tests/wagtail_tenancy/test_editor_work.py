@@ -206,13 +206,14 @@ def test_explorer_and_snippet_index_query_counts_do_not_grow_with_organizations(
     for url in urls:
         with_2.append(_editor_queries(client, url))
         sql_2.append(_editor_queries.last)  # type: ignore[attr-defined]
-    for n in range(198):
+    # Forty organizations: any per-organization clause shows as a different count.
+    for n in range(38):
         organization, _owner = make_org(f"Filler {n}", f"filler-{n}")
         QuickLink.objects.create(
             organization=organization, title=f"L{n}", url="https://example.com/"
         )
-    with_200 = []
+    with_40 = []
     for index, url in enumerate(urls):
-        with_200.append(_editor_queries(client, url))
+        with_40.append(_editor_queries(client, url))
         extra = set(_editor_queries.last) - set(sql_2[index])  # type: ignore[attr-defined]
-        assert with_2[index] == with_200[index], (url, sorted(extra))
+        assert with_2[index] == with_40[index], (url, sorted(extra))
