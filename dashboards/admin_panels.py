@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.forms import Media, Script
+from django.templatetags.static import static
 from wagtail.admin.ui.components import Component
 
 from dashboards.models import OrganizationPage
-from dashboards.selectors import activity
-from organizations.access import ceilings_within
+from dashboards.selectors import activity, metrics, online_members, recent_documents
 from organizations.models import Membership, Organization
 
 
@@ -21,8 +22,20 @@ class OrganizationHomePanel(Component):
         self.role = role
         self.order = order
 
+    @property
+    def media(self) -> Media:
+        """htmx with its ws extension and live.js: on the admin home only, where the
+        panel's live targets are (other admin pages load none of it)."""
+        return Media(
+            js=[
+                static("django_htmx/htmx-2.min.js"),
+                static("django_htmx/ext/hx-ws-2.min.js"),
+                # Django 5.2 takes Script assets here; the type stubs still say str.
+                Script(static("js/live.js"), type="module"),  # type: ignore[list-item]
+            ]
+        )
+
     def get_context_data(self, parent_context: Any = None) -> dict[str, Any]:
-        from wagtail.documents import get_document_model
         from wagtail.models import Page
 
         organization = self.organization
@@ -34,20 +47,15 @@ class OrganizationHomePanel(Component):
             if root
             else []
         )
-        documents = (
-            get_document_model()
-            .objects.filter(
-                organization_id=organization.pk, min_role__in=ceilings_within(self.role)
-            )
-            .order_by("-created_at")
-            .only("pk", "title", "created_at")[:5]
-        )
         return {
             "organization": organization,
             "organization_id": organization.pk,
             "events": activity(organization.pk, self.role, limit=6),
             "root": root,
             "pages": pages,
-            "documents": documents,
             "member_count": Membership.objects.filter(organization=organization).count(),
+            # The live fragments' first state (the socket replaces them on every change).
+            "metrics": metrics(organization.pk),
+            "online": online_members(organization.pk),
+            "documents": recent_documents(organization.pk),
         }

@@ -3,8 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.templatetags.static import static
-from django.utils.html import format_html
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
@@ -56,15 +54,3 @@ def add_organization_panels(request: HttpRequest, panels: list[Any]) -> None:
     organizations = Organization.objects.filter(pk__in=roles).order_by("name")
     for index, organization in enumerate(organizations):
         panels.append(OrganizationHomePanel(organization, roles[organization.pk], order=90 + index))
-
-
-@hooks.register("insert_global_admin_js")
-def live_updates_in_admin() -> str:
-    """htmx with its ws extension, for the live activity panels on the admin home."""
-    return format_html(
-        '<script src="{}" defer></script><script src="{}" defer></script>'
-        '<script type="module" src="{}"></script>',
-        static("django_htmx/htmx-2.min.js"),
-        static("django_htmx/ext/hx-ws-2.min.js"),
-        static("js/live.js"),
-    )

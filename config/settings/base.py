@@ -7,6 +7,7 @@ setting ``DATABASE_URL`` and ``REDIS_URL`` moves the same code onto PostgreSQL a
 
 from __future__ import annotations
 
+import zoneinfo
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -94,6 +95,9 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     # allauth's passkey (WebAuthn) list uses its template filters.
     "django.contrib.humanize",
+    # Django's widget templates for FORM_RENDERER (below), after every app that may
+    # override one.
+    "django.forms",
 ]
 
 MIDDLEWARE = [
@@ -124,6 +128,11 @@ MIDDLEWARE = [
 ROOT_URLCONF = "config.urls"
 ASGI_APPLICATION = "config.asgi.application"
 WSGI_APPLICATION = None
+
+# Form widgets render with the project's templates too, so templates/wagtailadmin/widgets/
+# can replace the admin pickers' inline scripts (decision 42); "django.forms" supplies
+# Django's own widget templates to that engine.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 TEMPLATES = [
     {
@@ -635,6 +644,16 @@ WAGTAIL_GRAVATAR_PROVIDER_URL = None
 ORGANIZATION_ROOT_PAGE_MODEL = "dashboards.OrganizationPage"
 # Wagtail's own form check; secure_documents.validation applies the full rules.
 WAGTAILDOCS_EXTENSIONS = DOCUMENT_ALLOWED_EXTENSIONS
+# The product's admin: no Wagtail release banner or update notice (they name Wagtail and
+# its version); ui/wagtail_hooks.py removes the help menu's links to wagtail.org.
+WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+# The admin under the Content Security Policy (docs/decisions.md, 42): a time zone list
+# the browser understands (the system's zoneinfo also lists "localtime" and "Factory",
+# which the account page's script rejects).
+WAGTAIL_USER_TIME_ZONES = sorted(
+    name for name in zoneinfo.available_timezones() if "/" in name or name == "UTC"
+)
 
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 
