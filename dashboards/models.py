@@ -25,6 +25,20 @@ from organizations.pages import AbstractOrganizationPage
 from organizations.roles import Role
 from organizations.snippets import OrganizationSnippet
 
+# What a new organization's page shows until its editors change it.
+DEFAULT_PANELS = [
+    ("announcements", {"title": ""}),
+    ("quick_links", {"title": ""}),
+    ("metrics", {"title": ""}),
+    ("documents", {"title": ""}),
+    ("activity", {"title": ""}),
+    ("members_online", {"title": ""}),
+]
+
+
+def default_panels() -> list[tuple[str, dict[str, str]]]:
+    return [(name, dict(value)) for name, value in DEFAULT_PANELS]
+
 
 class OrganizationPage(AbstractOrganizationPage):
     """An organization's home in the page tree (ORGANIZATION_ROOT_PAGE_MODEL): its
@@ -35,6 +49,7 @@ class OrganizationPage(AbstractOrganizationPage):
     panels = StreamField(
         LivePanelsBlock(),
         blank=True,
+        default=default_panels,
         use_json_field=True,
         help_text="Live panels shown to members: they update while the page is open.",
     )

@@ -25,16 +25,25 @@ from secure_documents.services import document_deleted, document_processed, docu
 
 
 def _latest(organization_id: int, action: str, target_id: Any) -> Any:
+    """The newest audit event of ``action`` on the target, worded for the feed."""
+    from dashboards.feed import describe
     from organizations.models import AuditEvent
 
-    return (
+    event = (
         AuditEvent.objects.filter(
             organization_id=organization_id, action=action, target_id=str(target_id)
         )
-        .select_related("actor")
+        .select_related("actor__profile")
         .order_by("-created_at", "-pk")
         .first()
     )
+    return describe([event], group=False)[0] if event is not None else None
+
+
+def _worded(event: Any) -> Any:
+    from dashboards.feed import describe
+
+    return describe([event], group=False)[0]
 
 
 def _document_event(event: Event, action: str, document_id: int, organization_id: int) -> None:
@@ -158,7 +167,7 @@ def _on_announcement_published(sender: Any, instance: Any, revision: Any = None,
         lambda: publish(
             Event.ANNOUNCEMENT_PUBLISHED,
             organization_id=organization_id,
-            context={"announcement": instance, "item": item},
+            context={"announcement": instance, "item": _worded(item)},
             min_role=minimum,
         )
     )
@@ -183,7 +192,7 @@ def _on_page_published(sender: Any, instance: Any, revision: Any = None, **_: An
     )
     transaction.on_commit(
         lambda: publish(
-            Event.PAGE_PUBLISHED, organization_id=organization_id, context={"item": item}
+            Event.PAGE_PUBLISHED, organization_id=organization_id, context={"item": _worded(item)}
         )
     )
 

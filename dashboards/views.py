@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from dashboards.exports import organization_export_request
-from dashboards.selectors import dashboard_state
+from dashboards.selectors import dashboard_state, quick_links
 from organizations.decorators import org_view
 from organizations.roles import Capability
 from organizations.typing import MemberRequest
@@ -19,6 +19,7 @@ def overview(request: MemberRequest) -> HttpResponse:
     organization = request.organization
     membership = request.membership
     context = dashboard_state(organization.pk, membership.role)
+    context["quick_links"] = quick_links(organization.pk)
     return render(request, "dashboards/overview.html", context)
 
 

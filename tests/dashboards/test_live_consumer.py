@@ -146,7 +146,7 @@ async def test_members_of_b_never_receive_events_of_a(org_a, org_b) -> None:  # 
     await database_sync_to_async(publish)(
         Event.DOCUMENT_DELETED,
         organization_id=org_a.organization.pk,
-        context={"item": {"action": "document.deleted", "target_repr": MARKER_A}},
+        context={"item": {"pk": 1, "name": "", "icon": "file", "sentence": MARKER_A}},
     )
     assert MARKER_A in await _receive_until(alice, MARKER_A)
     assert MARKER_A not in await _everything_for(bob)
@@ -244,7 +244,9 @@ async def test_channel_layer_messages_skip_the_database_hop(org_a, monkeypatch) 
         await database_sync_to_async(publish)(
             Event.DOCUMENT_DELETED,
             organization_id=org_a.organization.pk,
-            context={"item": {"action": "document.deleted", "target_repr": f"doc-{number}"}},
+            context={
+                "item": {"pk": number, "name": "", "icon": "file", "sentence": f"doc-{number}"}
+            },
         )
         await _receive_until(communicator, f"doc-{number}")
     assert len(hops) == after_connect
@@ -284,7 +286,7 @@ async def test_a_document_event_and_its_figures_travel_in_one_frame(org_a) -> No
     await database_sync_to_async(publish)(
         Event.DOCUMENT_DELETED,
         organization_id=org_a.organization.pk,
-        context={"item": {"action": "document.deleted", "target_repr": "one-frame"}},
+        context={"item": {"pk": 1, "name": "", "icon": "file", "sentence": "one-frame"}},
         also=riders,
     )
     frame = await _receive_until(communicator, "one-frame")
