@@ -35,6 +35,7 @@ class FeedItem:
     sentence: SafeString
     icon: str
     more: int = 0
+    min_role: str = ""  # the event's role ceiling: live pushes go to those roles only
     grouped_ids: list[int] = field(default_factory=list)
 
 
@@ -176,6 +177,7 @@ def describe(events: Iterable[Any], *, group: bool = True) -> list[FeedItem]:
                 initials=initials(about) if about else "",
                 sentence=sentence,
                 icon=icon,
+                min_role=event.min_role,
             )
         )
     return items

@@ -52,6 +52,7 @@ def _document_event(event: Event, action: str, document_id: int, organization_id
 
     document = SecureDocument.objects.filter(pk=document_id).first()
     item = _latest(organization_id, action, document_id)
+    figures = _figures(organization_id)
     publish(
         event,
         organization_id=organization_id,
@@ -59,15 +60,38 @@ def _document_event(event: Event, action: str, document_id: int, organization_id
             "item": item,
             "document": document,
             "documents": recent_documents(organization_id),
+            "storage": _storage(figures),
         },
-        also=_fresh_metrics(organization_id),
+        also=_fresh_metrics(organization_id, figures),
+        min_role=_audience(item),
     )
 
 
-def _fresh_metrics(organization_id: int) -> tuple[tuple[Event, dict[str, Any]], ...]:
+def _audience(item: Any) -> str | None:
+    """An event about an object with a role ceiling (an export) reaches those roles only."""
+    return (getattr(item, "min_role", "") or None) if item is not None else None
+
+
+def _figures(organization_id: int) -> dict[str, Any]:
     from dashboards.selectors import metrics
 
-    return ((Event.METRICS_UPDATED, {"metrics": metrics(organization_id), "oob": True}),)
+    return metrics(organization_id)
+
+
+def _storage(figures: dict[str, Any]) -> dict[str, Any]:
+    """The documents library's storage bar (secure_documents/_storage.html)."""
+    return {
+        "used": figures["storage_used"],
+        "quota": figures["storage_quota"],
+        "percent": figures["storage_percent"],
+    }
+
+
+def _fresh_metrics(
+    organization_id: int, figures: dict[str, Any] | None = None
+) -> tuple[tuple[Event, dict[str, Any]], ...]:
+    figures = figures if figures is not None else _figures(organization_id)
+    return ((Event.METRICS_UPDATED, {"metrics": figures, "oob": True}),)
 
 
 @receiver(document_uploaded, dispatch_uid="dashboards.document_uploaded")
@@ -82,12 +106,20 @@ def on_document_processed(document_id: int, organization_id: int, status: str, *
 
 @receiver(document_deleted, dispatch_uid="dashboards.document_deleted")
 def on_document_deleted(document_id: int, organization_id: int, **_: Any) -> None:
+    from dashboards.selectors import recent_documents
+
     item = _latest(organization_id, "document.deleted", document_id)
+    figures = _figures(organization_id)
     publish(
         Event.DOCUMENT_DELETED,
         organization_id=organization_id,
-        context={"item": item},
-        also=_fresh_metrics(organization_id),
+        context={
+            "item": item,
+            "documents": recent_documents(organization_id),
+            "storage": _storage(figures),
+        },
+        also=_fresh_metrics(organization_id, figures),
+        min_role=_audience(item),
     )
 
 

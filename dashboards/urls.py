@@ -7,6 +7,7 @@ from dashboards import views
 app_name = "dashboards"
 
 urlpatterns = [
+    path("accounts/profile/", views.profile, name="profile"),
     path("o/<slug:org_slug>/", views.overview, name="overview"),
     path("o/<slug:org_slug>/settings/export/", views.export, name="export"),
 ]

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpResponse, HttpResponseRedirect
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.services import profile_update
 from dashboards.exports import organization_export_request
+from dashboards.forms import ProfileForm
 from dashboards.selectors import dashboard_state, quick_links
 from organizations.decorators import org_view
 from organizations.roles import Capability
@@ -34,3 +38,32 @@ def export(request: MemberRequest) -> HttpResponse:
         "Documents (visible to owners and admins) when it is ready.",
     )
     return HttpResponseRedirect(organization.get_absolute_url(), status=303)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    """``/accounts/profile/``: the person's own display name and default organization."""
+    user = request.user
+    current = user.profile  # type: ignore[union-attr]
+    initial = {
+        "display_name": current.display_name,
+        "default_organization": current.default_organization_id,
+    }
+    form = ProfileForm(request.POST or None, initial=initial, user=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            profile_update(
+                acting_user=user,
+                display_name=form.cleaned_data["display_name"],
+                default_organization=form.cleaned_data["default_organization"],
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(request, "Your profile is saved.")
+            return HttpResponseRedirect(request.path, status=303)
+    status = 400 if form.is_bound else 200
+    return render(request, "dashboards/profile.html", {"form": form}, status=status)

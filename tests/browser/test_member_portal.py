@@ -97,6 +97,17 @@ def assert_fits(page: Page) -> None:
     assert width <= viewport, f"{page.url} is {width}px wide in a {viewport}px viewport"
 
 
+def assert_reachable(locator: Any) -> None:
+    """The element lies within the viewport's width (not hidden off to the side of a
+    scrolling table): reachable by scrolling the page down only."""
+    left, right, width = locator.evaluate(
+        "el => [el.getBoundingClientRect().left, el.getBoundingClientRect().right,"
+        " window.innerWidth]"
+    )
+    assert left >= 0, f"{locator} starts at {left}px"
+    assert right <= width, f"{locator} ends at {right}px of {width}px"
+
+
 def upload(page: Page, name: str, content: bytes = b"Notes\n" * 50) -> None:
     page.locator("#documents-upload-input").set_input_files(
         [{"name": name, "mimeType": "text/plain", "buffer": content}]
@@ -176,3 +187,172 @@ def test_organization_page_has_live_panels_and_leads_back_to_the_portal(
     breadcrumbs.get_by_role("link", name=re.compile("Acme Research")).click()
     expect(page).to_have_url(re.compile(r"/o/acme/$"))
     console.assert_clean()
+
+
+@pytest.mark.parametrize(("size", "theme"), LAYOUTS)
+def test_documents_library_updates_live_and_says_what_happened(
+    world: World,
+    open_as: Callable[..., tuple[Page, Console]],
+    screenshot: Callable[[Any, str], Any],
+    size: str,
+    theme: str,
+) -> None:
+    watcher, console = open_as(world.member, size, theme)
+    watcher.goto("/o/acme/")
+    if size == "phone":
+        watcher.get_by_role("link", name="Menu").click()
+    watcher.locator("#sidebar").get_by_role("link", name="Documents").click()
+    expect(watcher).to_have_url(re.compile(r"/o/acme/documents/$"))
+    expect(watcher.locator("[data-live]")).to_have_attribute("data-live-state", "open")
+    expect(watcher.locator(".content__main #storage")).to_contain_text("0 bytes")
+    expect(watcher.get_by_role("navigation", name="Breadcrumb")).to_contain_text("Documents")
+    expect(watcher.locator(".upload__hint")).to_contain_text("Allowed: PDF, TXT, CSV")
+
+    uploader, uploader_console = open_as(world.owner, size, theme)
+    uploader.goto("/o/acme/documents/")
+    upload(uploader, "minutes.txt", b"Minutes\n" * 500)
+    result = uploader.locator("#documents-upload-list")
+    expect(result).to_contain_text("minutes.txt", timeout=15_000)
+    # The result line follows the document: never stuck at "Checking…".
+    expect(result.locator(".document-status")).to_have_text("Not scanned", timeout=15_000)
+    expect(uploader.locator("#storage")).to_contain_text("3.9 KB", timeout=15_000)
+
+    # The other person's library shows the new row, its status and the storage, live.
+    row = watcher.locator("#documents-results tbody tr", has_text="minutes")
+    expect(row).to_be_visible(timeout=15_000)
+    expect(row.locator(".document-status")).to_have_text("Not scanned")
+    expect(row).not_to_contain_text("Clean")
+    expect(watcher.locator("#storage")).to_contain_text("3.9 KB")
+    expect(row).to_contain_text("Ana Lima")
+    expect(row.get_by_role("link", name="Download")).to_be_visible()
+    assert_reachable(row.get_by_role("link", name="Download"))
+    assert_reachable(
+        uploader.locator("#documents-results tbody tr").first.get_by_role("button", name="Delete")
+    )
+    if size == "phone":
+        assert_fits(watcher)
+        assert_fits(uploader)
+    screenshot(watcher, f"portal-documents-{size}-{theme}")
+    console.assert_clean()
+    uploader_console.assert_clean()
+
+
+PHONE_PAGES = [
+    "/",
+    "/o/acme/",
+    "/o/acme/documents/",
+    "/o/acme/members/",
+    "/o/acme/members/transfer/",
+    "/o/acme/settings/",
+    "/organizations/new/",
+    "/search/?query=Handbook",
+    "/accounts/email/",
+    "/accounts/password/change/",
+    "/accounts/2fa/",
+]
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_every_portal_page_fits_a_phone(
+    world: World,
+    open_as: Callable[..., tuple[Page, Console]],
+    screenshot: Callable[[Any, str], Any],
+    theme: str,
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dashboards.models import OrganizationPage
+    from home.models import ContentPage
+    from organizations.services import invitation_send
+    from secure_documents.services import document_create
+
+    root = OrganizationPage.objects.get(organization=world.acme)
+    handbook = root.add_child(
+        instance=ContentPage(title="Handbook", slug="handbook", intro="How we work.")
+    )
+    handbook.save_revision(user=world.owner).publish()
+    document_create(
+        acting_user=world.owner,
+        organization=world.acme,
+        uploaded_file=SimpleUploadedFile(
+            "a-very-long-file-name-without-any-spaces-for-phones-2026.txt", b"x\n", "text/plain"
+        ),
+    )
+    invitation_send(
+        acting_user=world.owner,
+        organization=world.acme,
+        email="someone.with.a.very.long.address@example.com",
+        role=Role.MEMBER,
+    )
+    page, console = open_as(world.owner, "phone", theme)
+    for path in [*PHONE_PAGES, root.url, handbook.url]:
+        page.goto(path)
+        assert_fits(page)
+        for button in page.locator("main .table .actions button, main .table .actions a").all():
+            assert_reachable(button)
+    page.goto("/o/acme/members/")
+    screenshot(page, f"portal-members-phone-{theme}")
+    console.assert_clean()
+
+
+def _sign_in(context: BrowserContext, email: str) -> Page:
+    from tests.factories import DEFAULT_PASSWORD
+
+    page = context.new_page()
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign In", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/o/acme/$"))
+    return page
+
+
+@pytest.mark.parametrize(("size", "theme"), LAYOUTS)
+def test_profile_name_shows_everywhere_and_other_sessions_can_be_signed_out(
+    world: World,
+    browser: Browser,
+    base_url: str,
+    screenshot: Callable[[Any, str], Any],
+    size: str,
+    theme: str,
+) -> None:
+    console = Console()
+    laptop = browser.new_context(base_url=base_url, viewport=SIZES[size], color_scheme=theme)  # type: ignore[arg-type]
+    phone = browser.new_context(base_url=base_url, viewport=SIZES["phone"], color_scheme=theme)  # type: ignore[arg-type]
+    try:
+        page = console.watch(_sign_in(laptop, world.member.email))
+        other = console.watch(_sign_in(phone, world.member.email))
+
+        page.goto("/accounts/profile/")
+        expect(page.get_by_role("heading", name="Profile", level=1)).to_be_visible()
+        page.get_by_label("Display name").fill("  Dana   Okafor ")
+        page.get_by_label("Open the portal with").select_option(label="Acme Research")
+        page.get_by_role("button", name="Save profile").click()
+        expect(page.locator("#toasts")).to_contain_text("Your profile is saved.")
+        expect(page.locator(".profile-card .avatar")).to_have_text("DO")
+        expect(page.get_by_label(re.compile("^Account menu for Dana Okafor"))).to_be_attached()
+        if size == "phone":
+            assert_fits(page)
+        screenshot(page, f"portal-profile-{size}-{theme}")
+
+        page.goto("/o/acme/members/")
+        row = page.locator(f"#member-{world.acme.memberships.get(user=world.member).pk}")
+        expect(row).to_contain_text("Dana Okafor")
+        assert row.inner_text().count(world.member.email) == 1
+        owner_row = page.locator(f"#member-{world.acme.memberships.get(user=world.owner).pk}")
+        expect(owner_row.locator(".avatar")).to_have_text("AL")
+
+        page.goto("/accounts/sessions/")
+        expect(page.locator("main table tbody tr")).to_have_count(2)
+        if size == "phone":
+            assert_fits(page)
+        screenshot(page, f"portal-sessions-{size}-{theme}")
+        page.get_by_role("button", name="Sign Out Other Sessions").click()
+        expect(page.locator("main table tbody tr")).to_have_count(1)
+
+        other.goto("/o/acme/")
+        expect(other).to_have_url(re.compile(r"/accounts/login/"))
+        console.assert_clean()
+    finally:
+        laptop.close()
+        phone.close()
