@@ -169,3 +169,38 @@ class QuickLink(OrganizationSnippet):
 
     def __str__(self) -> str:
         return self.title
+
+
+class NotificationKind(models.TextChoices):
+    ANNOUNCEMENT = "announcement", "Announcement"
+    ROLE_CHANGED = "role_changed", "Role changed"
+    DOCUMENT_REJECTED = "document_rejected", "Document rejected"
+    EXPORT_READY = "export_ready", "Export ready"
+
+
+class Notification(models.Model):
+    """One line in a person's inbox behind the bell. Shown only while the access rule
+    still lets the person view the organization it is about."""
+
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="notifications"
+    )
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.CASCADE,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
+    text = models.CharField(max_length=300)
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.text

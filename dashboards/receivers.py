@@ -102,6 +102,28 @@ def on_document_uploaded(document_id: int, organization_id: int, **_: Any) -> No
 @receiver(document_processed, dispatch_uid="dashboards.document_processed")
 def on_document_processed(document_id: int, organization_id: int, status: str, **_: Any) -> None:
     _document_event(Event.DOCUMENT_PROCESSED, f"document.{status}", document_id, organization_id)
+    if status == "rejected":
+        _notify_rejected(document_id, organization_id)
+
+
+def _notify_rejected(document_id: int, organization_id: int) -> None:
+    from django.urls import reverse
+
+    from dashboards.models import NotificationKind
+    from dashboards.notifications import notify
+    from secure_documents.models import SecureDocument
+
+    document = SecureDocument.objects.filter(pk=document_id).select_related("organization").first()
+    if document is None or document.uploaded_by_user_id is None:
+        return
+    reason = document.status_reason or "it did not pass the checks"
+    notify(
+        user_ids=[document.uploaded_by_user_id],
+        organization_id=organization_id,
+        kind=NotificationKind.DOCUMENT_REJECTED,
+        text=f"{document.title} was rejected: {reason}",
+        url=reverse("secure_documents:library", kwargs={"org_slug": document.organization.slug}),
+    )
 
 
 @receiver(document_deleted, dispatch_uid="dashboards.document_deleted")
@@ -134,7 +156,12 @@ def on_membership_changed(
             user_id, code=consumers.CLOSE_MEMBERSHIP_ENDED, organization_id=organization_id
         )
     elif change == "role_changed":
-        role = Membership.objects.filter(pk=membership_id).values_list("role", flat=True).first()
+        membership = (
+            Membership.objects.filter(pk=membership_id).select_related("organization").first()
+        )
+        role = membership.role if membership is not None else None
+        if membership is not None:
+            _notify_role(membership)
         if role:
             group_send(
                 user_group(user_id),
@@ -152,6 +179,25 @@ def on_membership_changed(
         context={"item": item},
         also=_fresh_metrics(organization_id),
     )
+
+
+def _notify_role(membership: Any) -> None:
+    from dashboards.models import NotificationKind
+    from dashboards.notifications import notify
+
+    organization = membership.organization
+    notify(
+        user_ids=[membership.user_id],
+        organization_id=organization.pk,
+        kind=NotificationKind.ROLE_CHANGED,
+        text=f"You are now {_article(membership.get_role_display())} in {organization.name}.",
+        url=organization.get_absolute_url(),
+    )
+
+
+def _article(role: str) -> str:
+    word = role.lower()
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
 
 
 @receiver(organization_changed, dispatch_uid="dashboards.organization_changed")
@@ -194,6 +240,7 @@ def _on_announcement_published(sender: Any, instance: Any, revision: Any = None,
     )
     if not instance.is_current_now():
         return
+    _notify_announcement(instance, getattr(revision, "user", None))
     minimum = instance.min_role or None
     transaction.on_commit(
         lambda: publish(
@@ -202,6 +249,28 @@ def _on_announcement_published(sender: Any, instance: Any, revision: Any = None,
             context={"announcement": instance, "item": _worded(item)},
             min_role=minimum,
         )
+    )
+
+
+def _notify_announcement(announcement: Any, author: Any) -> None:
+    """Everyone whose role the announcement is for, except its author."""
+    from dashboards.models import NotificationKind
+    from dashboards.notifications import notify
+    from organizations.access import reaches
+    from organizations.models import Membership, Organization
+    from organizations.roles import RANK
+
+    roles = [role for role in RANK if reaches(role, announcement.min_role)]
+    people = Membership.objects.filter(
+        organization_id=announcement.organization_id, role__in=roles
+    ).exclude(user_id=getattr(author, "pk", None))
+    organization = Organization.objects.get(pk=announcement.organization_id)
+    notify(
+        user_ids=people.values_list("user_id", flat=True),
+        organization_id=organization.pk,
+        kind=NotificationKind.ANNOUNCEMENT,
+        text=f"{organization.name}: {announcement.title}",
+        url=organization.get_absolute_url(),
     )
 
 

@@ -3,11 +3,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.services import profile_update
+from dashboards import notifications
 from dashboards.exports import organization_export_request
 from dashboards.forms import ProfileForm
 from dashboards.selectors import dashboard_state, quick_links
@@ -67,3 +69,26 @@ def profile(request: HttpRequest) -> HttpResponse:
             return HttpResponseRedirect(request.path, status=303)
     status = 400 if form.is_bound else 200
     return render(request, "dashboards/profile.html", {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET"])
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open a notification: marked read, then on to what it is about."""
+    note = notifications.visible(request.user).filter(pk=pk).first()
+    if note is None:
+        raise Http404
+    notifications.mark_read(acting_user=request.user, notification_id=note.pk)
+    target = note.url if note.url.startswith("/") and not note.url.startswith("//") else ""
+    return HttpResponseRedirect(target or reverse("portal"))
+
+
+@login_required
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    notifications.mark_read(acting_user=request.user)
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(
+            request, "dashboards/notifications_read.html", notifications.inbox(request.user)
+        )
+    return HttpResponseRedirect(reverse("portal"), status=303)

@@ -356,3 +356,41 @@ def test_profile_name_shows_everywhere_and_other_sessions_can_be_signed_out(
     finally:
         laptop.close()
         phone.close()
+
+
+@pytest.mark.parametrize(("size", "theme"), LAYOUTS)
+def test_notification_bell_receives_announcements_live_and_marks_them_read(
+    world: World,
+    open_as: Callable[..., tuple[Page, Console]],
+    screenshot: Callable[[Any, str], Any],
+    size: str,
+    theme: str,
+) -> None:
+    from dashboards.models import Announcement
+
+    page, console = open_as(world.member, size, theme)
+    page.goto("/o/acme/documents/")
+    expect(page.locator("[data-live]")).to_have_attribute("data-live-state", "open")
+    bell = page.locator("#notifications")
+    expect(bell.locator("#notifications-count")).to_have_text("")
+
+    announcement = Announcement.objects.create(
+        organization=world.acme, title="Town hall at noon", body="<p>Join us.</p>"
+    )
+    announcement.save_revision(user=world.owner).publish()
+    expect(bell.locator("#notifications-count")).to_have_text("1", timeout=15_000)
+
+    bell.locator("summary").click()
+    item = bell.get_by_role("link", name=re.compile("Town hall at noon"))
+    expect(item).to_be_visible()
+    assert_reachable(item)
+    if size == "phone":
+        assert_fits(page)
+    screenshot(page, f"portal-notifications-{size}-{theme}")
+    bell.get_by_role("button", name="Mark all as read").click()
+    expect(bell.locator("#notifications-count")).to_have_text("")
+    expect(bell.get_by_role("link", name=re.compile("Town hall at noon"))).to_be_visible()
+    bell.get_by_role("link", name=re.compile("Town hall at noon")).click()
+    expect(page).to_have_url(re.compile(r"/o/acme/$"))
+    expect(page.locator("#announcements")).to_contain_text("Town hall at noon")
+    console.assert_clean()
