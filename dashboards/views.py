@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.services import profile_update
 from dashboards import notifications
+from dashboards import search as portal_search
 from dashboards.exports import organization_export_request
 from dashboards.forms import ProfileForm
 from dashboards.selectors import dashboard_state, quick_links
@@ -92,3 +93,14 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
             request, "dashboards/notifications_read.html", notifications.inbox(request.user)
         )
     return HttpResponseRedirect(reverse("portal"), status=303)
+
+
+@org_view(Capability.VIEW)
+@require_http_methods(["GET"])
+def search(request: HttpRequest) -> HttpResponse:
+    """``/o/<slug>/search/?query=``: what this person may see in this organization."""
+    organization = request.organization  # type: ignore[attr-defined]
+    results = portal_search.search(request.user, organization, request.GET.get("query", ""))
+    return render(
+        request, "dashboards/search.html", {"results": results, "search_query": results.query}
+    )

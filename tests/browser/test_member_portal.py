@@ -394,3 +394,54 @@ def test_notification_bell_receives_announcements_live_and_marks_them_read(
     expect(page).to_have_url(re.compile(r"/o/acme/$"))
     expect(page.locator("#announcements")).to_contain_text("Town hall at noon")
     console.assert_clean()
+
+
+@pytest.mark.parametrize(("size", "theme"), LAYOUTS)
+def test_search_finds_what_the_member_may_see_inside_the_portal(
+    world: World,
+    open_as: Callable[..., tuple[Page, Console]],
+    screenshot: Callable[[Any, str], Any],
+    size: str,
+    theme: str,
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dashboards.models import OrganizationPage
+    from home.models import ContentPage
+    from secure_documents.services import document_create
+
+    for organization, title in ((world.acme, "Handbook"), (world.globex, "Handbook of Globex")):
+        root = OrganizationPage.objects.get(organization=organization)
+        page = root.add_child(instance=ContentPage(title=title, slug="handbook"))
+        page.save_revision(user=world.owner).publish()
+    document_create(
+        acting_user=world.owner,
+        organization=world.acme,
+        uploaded_file=SimpleUploadedFile("handbook-2026.txt", b"x\n", "text/plain"),
+    )
+    page, console = open_as(world.member, size, theme)
+    page.goto("/o/acme/")
+    if size == "phone":
+        page.get_by_role("link", name="Menu").click()
+        page.locator("#sidebar").get_by_role("link", name="Search").click()
+        page.get_by_label("Search Acme Research").fill("Handbook")
+        page.get_by_label("Search Acme Research").press("Enter")
+    else:
+        page.get_by_label("Search", exact=True).fill("Handbook")
+        page.get_by_label("Search", exact=True).press("Enter")
+    expect(page).to_have_url(re.compile(r"/o/acme/search/\?query=Handbook"))
+    expect(page.get_by_role("heading", name="Pages")).to_be_visible()
+    expect(page.locator("main").get_by_role("link", name="Handbook", exact=True)).to_be_visible()
+    expect(page.locator("main").get_by_role("link", name="handbook-2026")).to_be_visible()
+    expect(page.locator("main")).not_to_contain_text("Globex")
+    # One search box: the page's own (the top bar's is left out here), in the portal.
+    expect(page.locator("input[type=search]:visible")).to_have_count(1)
+    expect(page.locator("#sidebar")).to_be_attached()
+    if size == "phone":
+        assert_fits(page)
+    screenshot(page, f"portal-search-{size}-{theme}")
+
+    # The public search box leads a signed-in member to the same results.
+    page.goto("/search/?query=Handbook")
+    expect(page).to_have_url(re.compile(r"/o/acme/search/\?query=Handbook"))
+    console.assert_clean()
