@@ -445,3 +445,51 @@ def test_search_finds_what_the_member_may_see_inside_the_portal(
     page.goto("/search/?query=Handbook")
     expect(page).to_have_url(re.compile(r"/o/acme/search/\?query=Handbook"))
     console.assert_clean()
+
+
+@pytest.mark.parametrize(("size", "theme"), LAYOUTS)
+def test_first_steps_read_naturally(
+    world: World,
+    browser: Browser,
+    base_url: str,
+    open_as: Callable[..., tuple[Page, Console]],
+    screenshot: Callable[[Any, str], Any],
+    size: str,
+    theme: str,
+) -> None:
+    console = Console()
+    visitor = browser.new_context(base_url=base_url, viewport=SIZES[size], color_scheme=theme)  # type: ignore[arg-type]
+    try:
+        home = console.watch(visitor.new_page())
+        home.goto("/")
+        expect(home.get_by_role("link", name="Create an account")).to_be_visible()
+        expect(home.locator("main").get_by_role("link", name="Sign in")).to_be_visible()
+        if size == "phone":
+            assert_fits(home)
+        screenshot(home, f"portal-home-{size}-{theme}")
+    finally:
+        visitor.close()
+
+    page, owner_console = open_as(world.owner, size, theme)
+    page.goto("/o/acme/members/")
+    expect(page.locator("#sidebar")).not_to_contain_text("Components")
+    page.get_by_label("Email").fill("not an address")
+    page.get_by_role("button", name="Send invitation").click()
+    expect(page.locator("#invite-title")).to_be_visible()
+    expect(page.locator(".invite-card")).to_contain_text("valid email")
+    # The address bar keeps the members page: a reload shows it again, not a 405.
+    expect(page).to_have_url(re.compile(r"/o/acme/members/$"))
+    page.reload()
+    expect(page.get_by_role("heading", name="Members", level=1)).to_be_visible()
+    page.goto("/o/acme/members/invite/")
+    expect(page).to_have_url(re.compile(r"/o/acme/members/#invite-title$"))
+    console.assert_clean()
+    # The form's answer is a deliberate 400 (errors swapped in place); the browser logs
+    # every 4xx response, and that line is the only one allowed.
+    owner_console.errors = [
+        error
+        for error in owner_console.errors
+        if error
+        != "Failed to load resource: the server responded with a status of 400 (Bad Request)"
+    ]
+    owner_console.assert_clean()
