@@ -49,7 +49,6 @@ class OrganizationPage(AbstractOrganizationPage):
     panels = StreamField(
         LivePanelsBlock(),
         blank=True,
-        default=default_panels,
         use_json_field=True,
         help_text="Live panels shown to members: they update while the page is open.",
     )
@@ -59,6 +58,13 @@ class OrganizationPage(AbstractOrganizationPage):
     parent_page_types = ["home.HomePage"]
     subpage_types = ["home.ContentPage", "dashboards.DashboardPage"]
     is_creatable = False  # only organizations.provisioning creates these
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A new organization's page starts with the default panels. (Not a field default:
+        # a callable default makes the admin form expect a hidden initial value.)
+        if self._state.adding and not self.panels:
+            self.panels = default_panels()
+        super().save(*args, **kwargs)
 
     def get_context(self, request: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context(request, *args, **kwargs)
