@@ -9,6 +9,7 @@ no longer view (removed, suspended, two-factor now required) is not shown.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -63,7 +64,7 @@ def notify(
         ]
     )
     for row in rows:
-        transaction.on_commit(lambda user_id=row.user_id: push(user_id))
+        transaction.on_commit(partial(push, row.user_id))
     return rows
 
 

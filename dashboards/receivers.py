@@ -261,9 +261,9 @@ def _notify_announcement(announcement: Any, author: Any) -> None:
     from organizations.roles import RANK
 
     roles = [role for role in RANK if reaches(role, announcement.min_role)]
-    people = Membership.objects.filter(
-        organization_id=announcement.organization_id, role__in=roles
-    ).exclude(user_id=getattr(author, "pk", None))
+    people = Membership.objects.filter(organization_id=announcement.organization_id, role__in=roles)
+    if getattr(author, "pk", None) is not None:
+        people = people.exclude(user_id=author.pk)
     organization = Organization.objects.get(pk=announcement.organization_id)
     notify(
         user_ids=people.values_list("user_id", flat=True),

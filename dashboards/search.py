@@ -48,7 +48,8 @@ def search(user: Any, organization: Organization, query: str) -> Results:
         user,
         min_role_field="min_role",
     )
-    results.documents = list(documents.search(query)[:LIMIT])
+    # filter_visible keeps the manager's searchable queryset; its annotation is plain.
+    results.documents = list(documents.search(query)[:LIMIT])  # type: ignore[attr-defined]
     words = query.split()
     people = Q()
     for word in words[:5]:

@@ -136,7 +136,7 @@ def invite(request: MemberRequest) -> HttpResponse:
             messages.success(request, f"Invitation sent to {invitation.email}.")
             return redirect(_members_url(request))
     response = _render_members(request, form, status=400)
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         response["HX-Replace-Url"] = _members_url(request)
     return response
 
