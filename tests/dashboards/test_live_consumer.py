@@ -203,7 +203,21 @@ async def test_logout_and_password_change_close_the_users_sockets(org_a) -> None
     await database_sync_to_async(user_logged_out.send)(sender=type(user), request=None, user=user)
     assert await _receive_close(first) == consumers.CLOSE_SIGNED_OUT
     second, _, _ = await connect(user, "alpha")
-    await database_sync_to_async(password_changed.send)(sender=type(user), request=None, user=user)
+
+    def change_password() -> None:
+        # As allauth sends it: with the request (its user sessions record the new session).
+        from importlib import import_module
+
+        from django.conf import settings
+        from django.test import RequestFactory
+
+        request = RequestFactory().post("/accounts/password/change/")
+        request.user = user
+        request.session = import_module(settings.SESSION_ENGINE).SessionStore()
+        request.session.create()
+        password_changed.send(sender=type(user), request=request, user=user)
+
+    await database_sync_to_async(change_password)()
     assert await _receive_close(second) == consumers.CLOSE_SIGNED_OUT
 
 
