@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dashboards', '0004_announcement_min_role'),
+        ('dashboards', '0005_published_root_index'),
         ('organizations', '0006_auditevent_min_role'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
