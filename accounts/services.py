@@ -41,3 +41,34 @@ def profile_set_theme(*, acting_user: Any, theme: str) -> Profile:
             details={"from": previous, "to": theme},
         )
     return profile
+
+
+@transaction.atomic
+def profile_update(
+    *, acting_user: Any, display_name: str, default_organization: Any | None
+) -> Profile:
+    """The name shown to others (instead of the email address) and the organization the
+    portal opens with. The caller has checked that the person may view that organization
+    (the access rule lives in the tenancy core)."""
+    name = " ".join((display_name or "").split())
+    if len(name) > 150:
+        raise ValidationError({"display_name": "Use at most 150 characters."})
+    profile, _created = Profile.objects.select_for_update().get_or_create(user=acting_user)
+    changed = []
+    if profile.display_name != name:
+        profile.display_name = name
+        changed.append("display_name")
+    organization_id = getattr(default_organization, "pk", None)
+    if profile.default_organization_id != organization_id:
+        profile.default_organization_id = organization_id
+        changed.append("default_organization")
+    if changed:
+        profile.save(update_fields=changed)
+        account_changed.send(
+            sender=Profile,
+            action="profile.updated",
+            user=acting_user,
+            target=profile,
+            details={"changed": changed},
+        )
+    return profile

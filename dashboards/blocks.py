@@ -109,6 +109,16 @@ class AnnouncementsBlock(LivePanelBlock):
         return context
 
 
+class QuickLinksBlock(LivePanelBlock):
+    def state(self, organization_id: int | None, role: str) -> dict[str, Any]:
+        return {"quick_links": selectors.quick_links(organization_id)}
+
+    class Meta:
+        icon = "link"
+        template = "dashboards/blocks/quick_links.html"
+        label = "Quick links"
+
+
 class TaskProgressBlock(LivePanelBlock):
     class Meta:
         icon = "time"
@@ -122,4 +132,5 @@ class LivePanelsBlock(blocks.StreamBlock):
     members_online = MembersOnlineBlock()
     metrics = MetricsBlock()
     announcements = AnnouncementsBlock()
+    quick_links = QuickLinksBlock()
     tasks = TaskProgressBlock()

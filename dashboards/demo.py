@@ -7,7 +7,7 @@ from typing import Any
 from django.db import transaction
 from wagtail.models import Page
 
-from dashboards.models import Announcement, OrganizationPage, QuickLink
+from dashboards.models import Announcement, OrganizationPage, QuickLink, default_panels
 from home.models import ContentPage
 from organizations.models import Organization
 
@@ -38,6 +38,9 @@ PAGES = [
 def load(*, stdout: Any, admin: Any, password: str) -> None:
     for organization in Organization.objects.filter(slug__in=["acme", "globex"]):
         root = OrganizationPage.objects.get(organization=organization)
+        if not root.panels:
+            root.panels = default_panels()
+            root.save_revision(user=admin).publish()
         for slug, title, intro, body in PAGES:
             if Page.objects.child_of(root).filter(slug=slug).exists():
                 continue

@@ -37,7 +37,7 @@ class EventSpec:
 REGISTRY: dict[Event, EventSpec] = {
     Event.DOCUMENT_UPLOADED: EventSpec("dashboards/live/document_event.html"),
     Event.DOCUMENT_PROCESSED: EventSpec("dashboards/live/document_event.html"),
-    Event.DOCUMENT_DELETED: EventSpec("dashboards/live/activity_item.html"),
+    Event.DOCUMENT_DELETED: EventSpec("dashboards/live/document_event.html"),
     Event.MEMBER_JOINED: EventSpec("dashboards/live/activity_item.html"),
     Event.MEMBER_LEFT: EventSpec("dashboards/live/activity_item.html"),
     Event.PAGE_PUBLISHED: EventSpec("dashboards/live/activity_item.html"),

@@ -31,6 +31,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from dashboards.events import Event, publish
+from dashboards.models import NotificationKind
+from dashboards.notifications import notify
 from organizations import outbox
 from organizations.audit import audit_record
 from organizations.models import AuditEvent, Membership, Organization
@@ -244,6 +246,13 @@ def _export(job_id: str, user_id: int, organization_id: int) -> int:
         return int(earlier.target_id or 0)
     note = f"{len(skipped)} unreadable file(s) skipped, listed in the zip" if skipped else ""
     _progress(organization_id, job_id, 100, done_url=export.url, note=note)
+    notify(
+        user_ids=[user_id],
+        organization_id=organization_id,
+        kind=NotificationKind.EXPORT_READY,
+        text=f"The export of {organization.name} is ready to download.",
+        url=export.url,
+    )
     return int(export.pk)
 
 

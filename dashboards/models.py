@@ -25,6 +25,20 @@ from organizations.pages import AbstractOrganizationPage
 from organizations.roles import Role
 from organizations.snippets import OrganizationSnippet
 
+# What a new organization's page shows until its editors change it.
+DEFAULT_PANELS = [
+    ("announcements", {"title": ""}),
+    ("quick_links", {"title": ""}),
+    ("metrics", {"title": ""}),
+    ("documents", {"title": ""}),
+    ("activity", {"title": ""}),
+    ("members_online", {"title": ""}),
+]
+
+
+def default_panels() -> list[tuple[str, dict[str, str]]]:
+    return [(name, dict(value)) for name, value in DEFAULT_PANELS]
+
 
 class OrganizationPage(AbstractOrganizationPage):
     """An organization's home in the page tree (ORGANIZATION_ROOT_PAGE_MODEL): its
@@ -44,6 +58,13 @@ class OrganizationPage(AbstractOrganizationPage):
     parent_page_types = ["home.HomePage"]
     subpage_types = ["home.ContentPage", "dashboards.DashboardPage"]
     is_creatable = False  # only organizations.provisioning creates these
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A new organization's page starts with the default panels. (Not a field default:
+        # a callable default makes the admin form expect a hidden initial value.)
+        if self._state.adding and not self.panels:
+            self.panels = default_panels()
+        super().save(*args, **kwargs)
 
     def get_context(self, request: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context(request, *args, **kwargs)
@@ -154,3 +175,38 @@ class QuickLink(OrganizationSnippet):
 
     def __str__(self) -> str:
         return self.title
+
+
+class NotificationKind(models.TextChoices):
+    ANNOUNCEMENT = "announcement", "Announcement"
+    ROLE_CHANGED = "role_changed", "Role changed"
+    DOCUMENT_REJECTED = "document_rejected", "Document rejected"
+    EXPORT_READY = "export_ready", "Export ready"
+
+
+class Notification(models.Model):
+    """One line in a person's inbox behind the bell. Shown only while the access rule
+    still lets the person view the organization it is about."""
+
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="notifications"
+    )
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.CASCADE,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
+    text = models.CharField(max_length=300)
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.text

@@ -25,16 +25,25 @@ from secure_documents.services import document_deleted, document_processed, docu
 
 
 def _latest(organization_id: int, action: str, target_id: Any) -> Any:
+    """The newest audit event of ``action`` on the target, worded for the feed."""
+    from dashboards.feed import describe
     from organizations.models import AuditEvent
 
-    return (
+    event = (
         AuditEvent.objects.filter(
             organization_id=organization_id, action=action, target_id=str(target_id)
         )
-        .select_related("actor")
+        .select_related("actor__profile")
         .order_by("-created_at", "-pk")
         .first()
     )
+    return describe([event], group=False)[0] if event is not None else None
+
+
+def _worded(event: Any) -> Any:
+    from dashboards.feed import describe
+
+    return describe([event], group=False)[0]
 
 
 def _document_event(event: Event, action: str, document_id: int, organization_id: int) -> None:
@@ -43,6 +52,7 @@ def _document_event(event: Event, action: str, document_id: int, organization_id
 
     document = SecureDocument.objects.filter(pk=document_id).first()
     item = _latest(organization_id, action, document_id)
+    figures = _figures(organization_id)
     publish(
         event,
         organization_id=organization_id,
@@ -50,15 +60,38 @@ def _document_event(event: Event, action: str, document_id: int, organization_id
             "item": item,
             "document": document,
             "documents": recent_documents(organization_id),
+            "storage": _storage(figures),
         },
-        also=_fresh_metrics(organization_id),
+        also=_fresh_metrics(organization_id, figures),
+        min_role=_audience(item),
     )
 
 
-def _fresh_metrics(organization_id: int) -> tuple[tuple[Event, dict[str, Any]], ...]:
+def _audience(item: Any) -> str | None:
+    """An event about an object with a role ceiling (an export) reaches those roles only."""
+    return (getattr(item, "min_role", "") or None) if item is not None else None
+
+
+def _figures(organization_id: int) -> dict[str, Any]:
     from dashboards.selectors import metrics
 
-    return ((Event.METRICS_UPDATED, {"metrics": metrics(organization_id), "oob": True}),)
+    return metrics(organization_id)
+
+
+def _storage(figures: dict[str, Any]) -> dict[str, Any]:
+    """The documents library's storage bar (secure_documents/_storage.html)."""
+    return {
+        "used": figures["storage_used"],
+        "quota": figures["storage_quota"],
+        "percent": figures["storage_percent"],
+    }
+
+
+def _fresh_metrics(
+    organization_id: int, figures: dict[str, Any] | None = None
+) -> tuple[tuple[Event, dict[str, Any]], ...]:
+    figures = figures if figures is not None else _figures(organization_id)
+    return ((Event.METRICS_UPDATED, {"metrics": figures, "oob": True}),)
 
 
 @receiver(document_uploaded, dispatch_uid="dashboards.document_uploaded")
@@ -69,16 +102,46 @@ def on_document_uploaded(document_id: int, organization_id: int, **_: Any) -> No
 @receiver(document_processed, dispatch_uid="dashboards.document_processed")
 def on_document_processed(document_id: int, organization_id: int, status: str, **_: Any) -> None:
     _document_event(Event.DOCUMENT_PROCESSED, f"document.{status}", document_id, organization_id)
+    if status == "rejected":
+        _notify_rejected(document_id, organization_id)
+
+
+def _notify_rejected(document_id: int, organization_id: int) -> None:
+    from django.urls import reverse
+
+    from dashboards.models import NotificationKind
+    from dashboards.notifications import notify
+    from secure_documents.models import SecureDocument
+
+    document = SecureDocument.objects.filter(pk=document_id).select_related("organization").first()
+    if document is None or document.uploaded_by_user_id is None:
+        return
+    reason = document.status_reason or "it did not pass the checks"
+    notify(
+        user_ids=[document.uploaded_by_user_id],
+        organization_id=organization_id,
+        kind=NotificationKind.DOCUMENT_REJECTED,
+        text=f"{document.title} was rejected: {reason}",
+        url=reverse("secure_documents:library", kwargs={"org_slug": document.organization.slug}),
+    )
 
 
 @receiver(document_deleted, dispatch_uid="dashboards.document_deleted")
 def on_document_deleted(document_id: int, organization_id: int, **_: Any) -> None:
+    from dashboards.selectors import recent_documents
+
     item = _latest(organization_id, "document.deleted", document_id)
+    figures = _figures(organization_id)
     publish(
         Event.DOCUMENT_DELETED,
         organization_id=organization_id,
-        context={"item": item},
-        also=_fresh_metrics(organization_id),
+        context={
+            "item": item,
+            "documents": recent_documents(organization_id),
+            "storage": _storage(figures),
+        },
+        also=_fresh_metrics(organization_id, figures),
+        min_role=_audience(item),
     )
 
 
@@ -93,7 +156,12 @@ def on_membership_changed(
             user_id, code=consumers.CLOSE_MEMBERSHIP_ENDED, organization_id=organization_id
         )
     elif change == "role_changed":
-        role = Membership.objects.filter(pk=membership_id).values_list("role", flat=True).first()
+        membership = (
+            Membership.objects.filter(pk=membership_id).select_related("organization").first()
+        )
+        role = membership.role if membership is not None else None
+        if membership is not None:
+            _notify_role(membership)
         if role:
             group_send(
                 user_group(user_id),
@@ -111,6 +179,25 @@ def on_membership_changed(
         context={"item": item},
         also=_fresh_metrics(organization_id),
     )
+
+
+def _notify_role(membership: Any) -> None:
+    from dashboards.models import NotificationKind
+    from dashboards.notifications import notify
+
+    organization = membership.organization
+    notify(
+        user_ids=[membership.user_id],
+        organization_id=organization.pk,
+        kind=NotificationKind.ROLE_CHANGED,
+        text=f"You are now {_article(membership.get_role_display())} in {organization.name}.",
+        url=organization.get_absolute_url(),
+    )
+
+
+def _article(role: str) -> str:
+    word = role.lower()
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
 
 
 @receiver(organization_changed, dispatch_uid="dashboards.organization_changed")
@@ -153,14 +240,37 @@ def _on_announcement_published(sender: Any, instance: Any, revision: Any = None,
     )
     if not instance.is_current_now():
         return
+    _notify_announcement(instance, getattr(revision, "user", None))
     minimum = instance.min_role or None
     transaction.on_commit(
         lambda: publish(
             Event.ANNOUNCEMENT_PUBLISHED,
             organization_id=organization_id,
-            context={"announcement": instance, "item": item},
+            context={"announcement": instance, "item": _worded(item)},
             min_role=minimum,
         )
+    )
+
+
+def _notify_announcement(announcement: Any, author: Any) -> None:
+    """Everyone whose role the announcement is for, except its author."""
+    from dashboards.models import NotificationKind
+    from dashboards.notifications import notify
+    from organizations.access import reaches
+    from organizations.models import Membership, Organization
+    from organizations.roles import RANK
+
+    roles = [role for role in RANK if reaches(role, announcement.min_role)]
+    people = Membership.objects.filter(organization_id=announcement.organization_id, role__in=roles)
+    if getattr(author, "pk", None) is not None:
+        people = people.exclude(user_id=author.pk)
+    organization = Organization.objects.get(pk=announcement.organization_id)
+    notify(
+        user_ids=people.values_list("user_id", flat=True),
+        organization_id=organization.pk,
+        kind=NotificationKind.ANNOUNCEMENT,
+        text=f"{organization.name}: {announcement.title}",
+        url=organization.get_absolute_url(),
     )
 
 
@@ -183,7 +293,7 @@ def _on_page_published(sender: Any, instance: Any, revision: Any = None, **_: An
     )
     transaction.on_commit(
         lambda: publish(
-            Event.PAGE_PUBLISHED, organization_id=organization_id, context={"item": item}
+            Event.PAGE_PUBLISHED, organization_id=organization_id, context={"item": _worded(item)}
         )
     )
 

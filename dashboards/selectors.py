@@ -10,6 +10,7 @@ from django.db.models import Sum
 from wagtail.models import Page
 
 from dashboards import presence
+from dashboards.feed import FeedItem, describe
 from organizations.access import ceilings_within
 from organizations.models import AuditEvent, Membership, Organization
 
@@ -38,18 +39,20 @@ def online_members(organization_id: int) -> list[Any]:
     )
 
 
-def activity(organization_id: int, role: str, limit: int = 10) -> list[AuditEvent]:
+def activity(organization_id: int, role: str, limit: int = 8) -> list[FeedItem]:
     """The organization's recent activity that ``role`` may read (the access rule's
-    ceiling: events about admin-only objects are for admins)."""
-    return list(
+    ceiling: events about admin-only objects are for admins), worded for people
+    (``dashboards.feed``); repeated events are grouped, so fewer lines may come back."""
+    events = (
         AuditEvent.objects.filter(
             organization_id=organization_id,
             action__in=ACTIVITY_ACTIONS,
             min_role__in=ceilings_within(role),
         )
-        .select_related("actor")
-        .order_by("-created_at", "-pk")[:limit]
+        .select_related("actor__profile")
+        .order_by("-created_at", "-pk")[: limit * 2]
     )
+    return describe(events)[:limit]
 
 
 def metrics(organization_id: int) -> dict[str, Any]:
@@ -87,7 +90,16 @@ def dashboard_state(organization_id: int, role: str) -> dict[str, Any]:
         "events": activity(organization_id, role),
         "documents": recent_documents(organization_id),
         "online": online_members(organization_id),
+        "announcements": current_announcements(organization_id, role),
     }
+
+
+def quick_links(organization_id: int | None, limit: int = 12) -> list[Any]:
+    from dashboards.models import QuickLink
+
+    if not organization_id:
+        return []
+    return list(QuickLink.objects.filter(organization_id=organization_id)[:limit])
 
 
 def current_announcements(organization_id: int | None, role: str, limit: int = 5) -> list[Any]:

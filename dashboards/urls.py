@@ -7,6 +7,10 @@ from dashboards import views
 app_name = "dashboards"
 
 urlpatterns = [
+    path("accounts/profile/", views.profile, name="profile"),
+    path("notifications/<int:pk>/", views.notification_open, name="notification_open"),
+    path("notifications/read/", views.notifications_read, name="notifications_read"),
     path("o/<slug:org_slug>/", views.overview, name="overview"),
+    path("o/<slug:org_slug>/search/", views.search, name="search"),
     path("o/<slug:org_slug>/settings/export/", views.export, name="export"),
 ]

@@ -1,12 +1,19 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpResponse, HttpResponseRedirect
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.services import profile_update
+from dashboards import notifications
+from dashboards import search as portal_search
 from dashboards.exports import organization_export_request
-from dashboards.selectors import dashboard_state
+from dashboards.forms import ProfileForm
+from dashboards.selectors import dashboard_state, quick_links
 from organizations.decorators import org_view
 from organizations.roles import Capability
 from organizations.typing import MemberRequest
@@ -19,6 +26,7 @@ def overview(request: MemberRequest) -> HttpResponse:
     organization = request.organization
     membership = request.membership
     context = dashboard_state(organization.pk, membership.role)
+    context["quick_links"] = quick_links(organization.pk)
     return render(request, "dashboards/overview.html", context)
 
 
@@ -33,3 +41,66 @@ def export(request: MemberRequest) -> HttpResponse:
         "Documents (visible to owners and admins) when it is ready.",
     )
     return HttpResponseRedirect(organization.get_absolute_url(), status=303)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    """``/accounts/profile/``: the person's own display name and default organization."""
+    user = request.user
+    current = user.profile  # type: ignore[union-attr]
+    initial = {
+        "display_name": current.display_name,
+        "default_organization": current.default_organization_id,
+    }
+    form = ProfileForm(request.POST or None, initial=initial, user=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            profile_update(
+                acting_user=user,
+                display_name=form.cleaned_data["display_name"],
+                default_organization=form.cleaned_data["default_organization"],
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(request, "Your profile is saved.")
+            return HttpResponseRedirect(request.path, status=303)
+    status = 400 if form.is_bound else 200
+    return render(request, "dashboards/profile.html", {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET"])
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open a notification: marked read, then on to what it is about."""
+    note = notifications.visible(request.user).filter(pk=pk).first()
+    if note is None:
+        raise Http404
+    notifications.mark_read(acting_user=request.user, notification_id=note.pk)
+    target = note.url if note.url.startswith("/") and not note.url.startswith("//") else ""
+    return HttpResponseRedirect(target or reverse("portal"))
+
+
+@login_required
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    notifications.mark_read(acting_user=request.user)
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(
+            request, "dashboards/notifications_read.html", notifications.inbox(request.user)
+        )
+    return HttpResponseRedirect(reverse("portal"), status=303)
+
+
+@org_view(Capability.VIEW)
+@require_http_methods(["GET"])
+def search(request: HttpRequest) -> HttpResponse:
+    """``/o/<slug>/search/?query=``: what this person may see in this organization."""
+    organization = request.organization  # type: ignore[attr-defined]
+    results = portal_search.search(request.user, organization, request.GET.get("query", ""))
+    return render(
+        request, "dashboards/search.html", {"results": results, "search_query": results.query}
+    )

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from allauth.core import ratelimit
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from wagtail.contrib.sitemaps.views import sitemap as wagtail_sitemap
 from wagtail.models import Page, Site
 
@@ -26,10 +28,15 @@ def _anonymous_limit(request: HttpRequest, action: str) -> HttpResponse | None:
 
 def search(request: HttpRequest) -> HttpResponse:
     """Public full-text search over the site's public pages (``public_pages``: the same
-    pages for everyone, whatever the number of organizations)."""
+    pages for everyone, whatever the number of organizations). A signed-in member
+    searches their current organization in the portal instead."""
     if (limited := _anonymous_limit(request, "public_search")) is not None:
         return limited
     query = request.GET.get("query", "").strip()[:MAX_QUERY_LENGTH]
+    organization = getattr(request, "organization", None)
+    if organization is not None and getattr(request, "membership", None) is not None:
+        url = reverse("dashboards:search", kwargs={"org_slug": organization.slug})
+        return HttpResponseRedirect(f"{url}?{urlencode({'query': query})}" if query else url)
     results = Page.objects.none()
     site = Site.find_for_request(request)
     if query and site is not None:

@@ -114,8 +114,12 @@ def _render_members(
 
 
 @org_view(Capability.MANAGE_MEMBERS)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def invite(request: MemberRequest) -> HttpResponse:
+    """The invite form posts here; its errors render on the members page, whose address
+    the browser keeps (a reload of the invite address leads there too)."""
+    if request.method == "GET":
+        return redirect(f"{_members_url(request)}#invite-title")
     membership = request.membership
     form = InviteForm(request.POST, actor_role=membership.role)
     if form.is_valid():
@@ -131,7 +135,10 @@ def invite(request: MemberRequest) -> HttpResponse:
         else:
             messages.success(request, f"Invitation sent to {invitation.email}.")
             return redirect(_members_url(request))
-    return _render_members(request, form, status=400)
+    response = _render_members(request, form, status=400)
+    if request.htmx:
+        response["HX-Replace-Url"] = _members_url(request)
+    return response
 
 
 def _post_action(request: MemberRequest, action: Any, success: str) -> HttpResponse:

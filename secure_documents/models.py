@@ -118,3 +118,21 @@ class SecureDocument(AbstractDocument):
     @property
     def etag(self) -> str:
         return f'"{self.sha256 or self.file_hash}-{self.file_size}"'
+
+    @property
+    def status_label(self) -> str:
+        """What happened to the file, exactly: "Clean (scanned)" only after a virus scan."""
+        if self.status == ProcessingStatus.PENDING:
+            return "Checking…"
+        if self.status == ProcessingStatus.CLEAN:
+            return "Clean (scanned)" if self.scanned else "Not scanned"
+        if self.status == ProcessingStatus.REJECTED:
+            return f"Rejected: {self.status_reason}" if self.status_reason else "Rejected"
+        return "Processing failed"
+
+    @property
+    def status_variant(self) -> str:
+        """The badge colour for ``status_label``."""
+        if self.status == ProcessingStatus.CLEAN and not self.scanned:
+            return "neutral"
+        return str(self.status)

@@ -17,7 +17,7 @@ def library_queryset(organization: Organization, role: str = "") -> QuerySet[Sec
     return (
         SecureDocument.objects.filter(organization=organization)
         .filter(Q(min_role="") | Q(min_role__in=visible))
-        .select_related("uploaded_by_user")
+        .select_related("uploaded_by_user__profile")
         .order_by("-created_at")
     )
 

@@ -92,5 +92,12 @@ class DocumentTable(PortalTable):
 
         return filesizeformat(value)
 
+    def render_uploaded_by(self, record: SecureDocument) -> str:
+        user = record.uploaded_by_user
+        if user is None:
+            return "—"
+        profile = getattr(user, "profile", None)
+        return profile.name if profile is not None else user.get_full_name()
+
     def render_status(self, record: SecureDocument) -> str:
         return render_to_string("secure_documents/_status_badge.html", {"document": record})

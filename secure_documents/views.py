@@ -16,6 +16,7 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import render
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
@@ -82,11 +83,18 @@ def _library_context(request: MemberRequest) -> dict[str, Any]:
     return {
         "table": table,
         "filter": filterset,
-        "storage_used": used,
-        "storage_quota": quota,
-        "storage_percent": min(100, round(used * 100 / quota)) if quota else 0,
+        "storage": {
+            "used": used,
+            "quota": quota,
+            "percent": min(100, round(used * 100 / quota)) if quota else 0,
+        },
         "max_upload": settings.DOCUMENT_MAX_UPLOAD_BYTES,
         "accept": ",".join(f".{ext}" for ext in settings.DOCUMENT_ALLOWED_EXTENSIONS),
+        "upload_hint": (
+            "Allowed: "
+            + ", ".join(ext.upper() for ext in settings.DOCUMENT_ALLOWED_EXTENSIONS)
+            + f". Up to {filesizeformat(settings.DOCUMENT_MAX_UPLOAD_BYTES)} each."
+        ),
     }
 
 
@@ -108,6 +116,7 @@ class UploadResult:
     message: str = ""
     size: int | None = None
     url: str = ""
+    document: Any = None  # its status badge updates live
 
 
 @csrf_exempt
@@ -161,8 +170,13 @@ def _upload(request: MemberRequest) -> HttpResponse:
                 )
             )
         else:
+            # Processing may already have finished (a fast worker); the badge then says so,
+            # and otherwise the live event updates it.
+            document.refresh_from_db(fields=["status", "status_reason", "scanned"])
             results.append(
-                UploadResult(document.filename, True, "Checking…", document.file_size, document.url)
+                UploadResult(
+                    document.filename, True, "", document.file_size, document.url, document
+                )
             )
     ok = all(result.ok for result in results)
     status = 200 if ok else (413 if any("larger than" in r.message for r in results) else 400)

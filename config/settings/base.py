@@ -78,6 +78,9 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.socialaccount",
+    # The person's signed-in sessions, listed on /accounts/sessions/ with "sign out the
+    # others" (recorded at sign-in; no per-request activity tracking).
+    "allauth.usersessions",
     "django_htmx",
     "django_structlog",
     "django_filters",

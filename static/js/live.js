@@ -34,3 +34,75 @@ document.addEventListener("htmx:wsClose", (event) => {
   // 1006/1012/1013 are retried by the extension; our own 44xx codes are final.
   status(root, code >= 4000 ? "Live updates stopped. Reload the page to resume." : "Reconnecting…");
 });
+
+// A live message carries fragments for every panel any page may show (hx-swap-oob by
+// id); a page that lacks one of those panels drops that fragment instead of making htmx
+// report "oobErrorNoTarget". A kept fragment with data-live-event="name" also fires the
+// DOM event "live:name" on the body once the message is swapped (the documents library
+// refreshes its table on "live:documents").
+const pendingEvents = new WeakMap();
+
+function defineLiveTargets() {
+  if (!window.htmx) return;
+  window.htmx.defineExtension("live-targets", {
+    transformResponse(text, xhr, element) {
+      const template = document.createElement("template");
+      template.innerHTML = text;
+      const names = [];
+      for (const fragment of Array.from(template.content.children)) {
+        const selector = (fragment.getAttribute("hx-swap-oob") || "").split(":")[1];
+        const target = selector ? document.querySelector(selector) : fragment.id && document.getElementById(fragment.id);
+        if (!target) {
+          fragment.remove();
+          continue;
+        }
+        if (fragment.dataset.liveEvent) names.push(fragment.dataset.liveEvent);
+      }
+      if (names.length) pendingEvents.set(element, names);
+      return template.innerHTML;
+    },
+  });
+}
+
+if (document.readyState === "loading") {
+  document.addEventListener("DOMContentLoaded", defineLiveTargets);
+} else {
+  defineLiveTargets();
+}
+
+document.addEventListener("htmx:wsAfterMessage", (event) => {
+  const names = pendingEvents.get(event.target) || [];
+  pendingEvents.delete(event.target);
+  for (const name of names) document.body.dispatchEvent(new CustomEvent(`live:${name}`));
+});
+
+// Relative times ("just now", "5 minutes ago") stay true while the page is open.
+const UNITS = [
+  ["year", 31536000],
+  ["month", 2592000],
+  ["week", 604800],
+  ["day", 86400],
+  ["hour", 3600],
+  ["minute", 60],
+];
+
+export function relativeTime(date, now = Date.now()) {
+  const seconds = Math.round((now - date.getTime()) / 1000);
+  if (seconds < 60) return "just now";
+  for (const [unit, size] of UNITS) {
+    if (seconds >= size) {
+      const count = Math.floor(seconds / size);
+      return `${count} ${unit}${count === 1 ? "" : "s"} ago`;
+    }
+  }
+  return "just now";
+}
+
+function refreshTimes() {
+  for (const element of document.querySelectorAll("time[data-relative]")) {
+    const date = new Date(element.getAttribute("datetime"));
+    if (!Number.isNaN(date.getTime())) element.textContent = relativeTime(date);
+  }
+}
+setInterval(refreshTimes, 30000);
+document.addEventListener("htmx:wsAfterMessage", refreshTimes);

@@ -55,7 +55,7 @@ def test_upload_in_one_context_appears_live_on_anothers_dashboard(
             "quarterly-plan", timeout=15_000
         )
         expect(dashboard.locator(f"#activity-feed-{organization.pk}")).to_contain_text(
-            "document.uploaded", timeout=15_000
+            "uploaded quarterly-plan", timeout=15_000
         )
         expect(dashboard.locator("#org-metrics")).to_contain_text("1")
     finally:

@@ -146,7 +146,7 @@ async def test_members_of_b_never_receive_events_of_a(org_a, org_b) -> None:  # 
     await database_sync_to_async(publish)(
         Event.DOCUMENT_DELETED,
         organization_id=org_a.organization.pk,
-        context={"item": {"action": "document.deleted", "target_repr": MARKER_A}},
+        context={"item": {"pk": 1, "name": "", "icon": "file", "sentence": MARKER_A}},
     )
     assert MARKER_A in await _receive_until(alice, MARKER_A)
     assert MARKER_A not in await _everything_for(bob)
@@ -203,7 +203,21 @@ async def test_logout_and_password_change_close_the_users_sockets(org_a) -> None
     await database_sync_to_async(user_logged_out.send)(sender=type(user), request=None, user=user)
     assert await _receive_close(first) == consumers.CLOSE_SIGNED_OUT
     second, _, _ = await connect(user, "alpha")
-    await database_sync_to_async(password_changed.send)(sender=type(user), request=None, user=user)
+
+    def change_password() -> None:
+        # As allauth sends it: with the request (its user sessions record the new session).
+        from importlib import import_module
+
+        from django.conf import settings
+        from django.test import RequestFactory
+
+        request = RequestFactory().post("/accounts/password/change/")
+        request.user = user
+        request.session = import_module(settings.SESSION_ENGINE).SessionStore()
+        request.session.create()
+        password_changed.send(sender=type(user), request=request, user=user)
+
+    await database_sync_to_async(change_password)()
     assert await _receive_close(second) == consumers.CLOSE_SIGNED_OUT
 
 
@@ -244,7 +258,9 @@ async def test_channel_layer_messages_skip_the_database_hop(org_a, monkeypatch) 
         await database_sync_to_async(publish)(
             Event.DOCUMENT_DELETED,
             organization_id=org_a.organization.pk,
-            context={"item": {"action": "document.deleted", "target_repr": f"doc-{number}"}},
+            context={
+                "item": {"pk": number, "name": "", "icon": "file", "sentence": f"doc-{number}"}
+            },
         )
         await _receive_until(communicator, f"doc-{number}")
     assert len(hops) == after_connect
@@ -284,7 +300,7 @@ async def test_a_document_event_and_its_figures_travel_in_one_frame(org_a) -> No
     await database_sync_to_async(publish)(
         Event.DOCUMENT_DELETED,
         organization_id=org_a.organization.pk,
-        context={"item": {"action": "document.deleted", "target_repr": "one-frame"}},
+        context={"item": {"pk": 1, "name": "", "icon": "file", "sentence": "one-frame"}},
         also=riders,
     )
     frame = await _receive_until(communicator, "one-frame")

@@ -89,7 +89,11 @@ async def test_publishing_a_page_shows_in_the_activity_feed(org_a) -> None:  # t
     await database_sync_to_async(publish)()
     fragment = await _receive_until(member, "Fresh news")
     assert 'hx-swap-oob="afterbegin"' in fragment
-    assert "page.published" in fragment
+    # A sentence with the editor's name and a link to the page, not the event's name.
+    assert "page.published" not in fragment
+    editor = org_a.users[Role.EDITOR]
+    assert f"<strong>{editor.profile.name}</strong> published" in fragment
+    assert 'href="/' in fragment
 
 
 @pytest.mark.django_db

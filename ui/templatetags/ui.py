@@ -140,3 +140,37 @@ def get_item(mapping: Any, key: Any) -> Any:
         return mapping.get(key, "")
     except AttributeError:
         return ""
+
+
+_RELATIVE_UNITS = (
+    ("year", 31536000),
+    ("month", 2592000),
+    ("week", 604800),
+    ("day", 86400),
+    ("hour", 3600),
+    ("minute", 60),
+)
+
+
+@register.filter
+def relative_time(value: Any) -> str:
+    """Say how long ago: "just now", "3 days ago" (static/js/live.js keeps it current)."""
+    from django.utils import timezone
+
+    if not value:
+        return ""
+    seconds = int((timezone.now() - value).total_seconds())
+    for unit, size in _RELATIVE_UNITS:
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'' if count == 1 else 's'} ago"
+    return "just now"
+
+
+@register.filter
+def initials(name: Any) -> str:
+    """Up to two letters for an avatar: "Ana Lima" -> "AL", "ana@example.com" -> "A"."""
+    words = [word for word in str(name or "").split("@")[0].replace(".", " ").split() if word]
+    if not words:
+        return "?"
+    return (words[0][0] + (words[-1][0] if len(words) > 1 else "")).upper()
