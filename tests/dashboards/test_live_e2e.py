@@ -32,8 +32,8 @@ async def test_processed_upload_reaches_the_dashboard(celery_worker, org_a) -> N
     document = await database_sync_to_async(upload)()
     status_id = f"document-status-{document.public_id}"
     uploaded = await _receive_until(communicator, status_id, timeout=15)
-    assert "Pending" in uploaded
-    processed = await _receive_until(communicator, "Clean", timeout=30)
+    assert "Checking…" in uploaded
+    processed = await _receive_until(communicator, "Not scanned", timeout=30)
     assert status_id in processed
     assert 'hx-swap-oob="true"' in processed
     await communicator.disconnect()
