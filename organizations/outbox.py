@@ -58,9 +58,9 @@ def _send(pk: int, *, retry_policy: dict[str, Any] | None = None) -> bool:
         if retry_policy:
             options["retry_policy"] = retry_policy
         if task is not None:  # its routing; inline where there is no broker
-            task.apply_async(args=row.args, kwargs=row.kwargs, **options)
+            task.apply_async(args=tuple(row.args), kwargs=row.kwargs, **options)
         else:
-            app.send_task(row.task_name, args=row.args, kwargs=row.kwargs, **options)
+            app.send_task(row.task_name, args=tuple(row.args), kwargs=row.kwargs, **options)
     except Exception as exc:
         OutboxTask.objects.filter(pk=pk).update(
             attempts=row.attempts + 1, last_error=repr(exc)[:2000]

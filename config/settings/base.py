@@ -328,11 +328,6 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=600)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
-    # How often a running worker looks for such messages: every 10 s. kombu's default
-    # scans on every tenth 10-second tick only, which adds up to 100 s after the timeout
-    # (and a worker's first scan at start-up comes before it).
-    "unacked_restore_interval": 10,
-    "unacked_restore_throttle": 1,
     # Redis emulates priorities with one list per step; 0 is served first.
     "priority_steps": list(range(10)),
     "sep": ":",

@@ -433,6 +433,8 @@ class Stack:
             "CELERY_BROKER_URL": self.redis["redis"].url(),
             "CELERY_RESULT_BACKEND": self.redis["redis"].url(),
             "REDIS_CACHE_URL": self.redis["redis-cache"].url(),
+            # Workers render live fragments, whose icons are collected static files.
+            "STATIC_ROOT": str(self.static_root),
             "MEDIA_ROOT": str(self.media_root),
             "SECURE_DOCUMENTS_ROOT": str(self.documents_root),
             "CELERY_HEARTBEAT_FILE": str(self.workdir / f"{service}.heartbeat"),

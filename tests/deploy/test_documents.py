@@ -476,9 +476,10 @@ async def test_processed_upload_is_pushed_live_to_its_organization_only(
     stack: Stack, members: dict[str, Member]
 ) -> None:
     """Another member of the uploader's organization has the live socket open through
-    nginx before the upload: the status badge's fragment saying "Clean" reaches them once
-    the document worker is done. A member of another organization, on their own
-    organization's socket, receives nothing about the document."""
+    nginx before the upload: the status badge's fragment saying "Not scanned" (the stack
+    runs no virus scanner) reaches them once the document worker is done. A member of
+    another organization, on their own organization's socket, receives nothing about the
+    document."""
     uploader, watcher, outsider = members["uploader"], members["owner"], members["outsider"]
     assert watcher.organization == uploader.organization != outsider.organization
     with (
@@ -496,7 +497,7 @@ async def test_processed_upload_is_pushed_live_to_its_organization_only(
             status_id = f"document-status-{await asyncio.to_thread(public_id, stack, document_id)}"
 
             clean = await receive_until(
-                watching, lambda html: "Clean" in status_labels(html, status_id), timeout=30
+                watching, lambda html: "Not scanned" in status_labels(html, status_id), timeout=30
             )
             assert f'<span id="{status_id}" class="document-status" hx-swap-oob="true">' in clean
             assert document_row(stack, document_id)["status"] == "clean"
