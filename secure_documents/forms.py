@@ -10,10 +10,14 @@ from wagtail.documents.forms import BaseDocumentForm
 from organizations.models import Organization
 
 
-class SecureDocumentAdminForm(BaseDocumentForm):
-    """Files are immutable once stored (upload a new document instead), and a new file
-    must pass ``secure_documents.services.document_check`` for the organization that owns
+class OrganizationFileForm:
+    """What the admin's document and image forms share: a stored file is immutable (a new
+    one is uploaded instead), and a new file is checked for the organization that owns
     the chosen collection."""
+
+    cleaned_data: dict[str, Any]
+    fields: dict[str, Any]
+    instance: Any
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Wagtail's collection-member form consumes the ``user`` argument; keep it.
@@ -25,10 +29,16 @@ class SecureDocumentAdminForm(BaseDocumentForm):
     def target_organization(self) -> Organization | None:
         collection = self.cleaned_data.get("collection")
         if collection is None and len(getattr(self, "collections", [])) == 1:
-            collection = self.collections[0]
+            collection = self.collections[0]  # type: ignore[attr-defined]
         if collection is None:
             return None
         return Organization.objects.filter(collection=collection).first()
+
+
+class SecureDocumentAdminForm(OrganizationFileForm, BaseDocumentForm):
+    """Files are immutable once stored (upload a new document instead), and a new file
+    must pass ``secure_documents.services.document_check`` for the organization that owns
+    the chosen collection."""
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

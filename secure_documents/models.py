@@ -12,6 +12,25 @@ from wagtail.search import index
 from secure_documents.storage import get_secure_storage
 
 
+def owner_of_collection(collection_id: int, current: int | None, noun: str) -> int:
+    """The organization that owns a collection: the organization of a file stored in it.
+    Refuses a collection of no organization, and a move to another organization's."""
+    from organizations.models import Organization
+
+    owner_id = (
+        Organization.objects.filter(collection_id=collection_id)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if owner_id is None:
+        # Non-field error: the collection field may be hidden from the form.
+        raise ValidationError(f"{noun.capitalize()}s must go into an organization's collection.")
+    if current is not None and current != owner_id:
+        article = "An" if noun[0] in "aeiou" else "A"
+        raise ValidationError(f"{article} {noun} cannot move to another organization's collection.")
+    return owner_id
+
+
 class ProcessingStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     CLEAN = "clean", "Clean"
@@ -97,19 +116,9 @@ class SecureDocument(AbstractDocument):
             self._derive_organization()
 
     def _derive_organization(self) -> None:
-        from organizations.models import Organization
-
-        owner_id = (
-            Organization.objects.filter(collection_id=self.collection_id)
-            .values_list("pk", flat=True)
-            .first()
+        self.organization_id = owner_of_collection(
+            self.collection_id, self.organization_id, "document"
         )
-        if owner_id is None:
-            # Non-field error: the collection field may be hidden from the form.
-            raise ValidationError("Documents must go into an organization's collection.")
-        if self.organization_id is not None and self.organization_id != owner_id:
-            raise ValidationError("A document cannot move to another organization's collection.")
-        self.organization_id = owner_id
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self._derive_organization()

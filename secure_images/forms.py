@@ -8,27 +8,13 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from wagtail.images.forms import BaseImageForm
 
-from organizations.models import Organization
+from secure_documents.forms import OrganizationFileForm
 
 
-class SecureImageAdminForm(BaseImageForm):
+class SecureImageAdminForm(OrganizationFileForm, BaseImageForm):
     """Files are immutable once stored (upload a new image instead). Every refusal is an
     error of the file field: the multiple-upload view then answers with it at once instead
     of parking the upload as a temporary file in public media."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.uploading_user = kwargs.get("user")
-        super().__init__(*args, **kwargs)
-        if self.instance.pk and "file" in self.fields:
-            del self.fields["file"]
-
-    def target_organization(self) -> Organization | None:
-        collection = self.cleaned_data.get("collection")
-        if collection is None and len(getattr(self, "collections", [])) == 1:
-            collection = self.collections[0]
-        if collection is None:
-            return None
-        return Organization.objects.filter(collection=collection).first()
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

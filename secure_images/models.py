@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import models
 from wagtail.images.image_operations import FilterOperation
 from wagtail.images.models import (
@@ -20,6 +19,7 @@ from wagtail.images.models import (
 from wagtail.models import get_root_collection_id
 from wagtail.search import index
 
+from secure_documents.models import owner_of_collection
 from secure_images.storage import get_image_storage, original_name, rendition_name
 
 # EXIF's GPS sub-directory (tag 0x8825): where a photo was taken.
@@ -97,18 +97,9 @@ class SecureImage(AbstractImage):
             self._derive_organization()
 
     def _derive_organization(self) -> None:
-        from organizations.models import Organization
-
-        owner_id = (
-            Organization.objects.filter(collection_id=self.collection_id)
-            .values_list("pk", flat=True)
-            .first()
+        self.organization_id = owner_of_collection(
+            self.collection_id, self.organization_id, "image"
         )
-        if owner_id is None:
-            raise ValidationError("Images must go into an organization's collection.")
-        if self.organization_id is not None and self.organization_id != owner_id:
-            raise ValidationError("An image cannot move to another organization's collection.")
-        self.organization_id = owner_id
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not kwargs.get("update_fields") or "collection" in kwargs["update_fields"]:
