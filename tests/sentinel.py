@@ -120,6 +120,28 @@ class SentinelCluster:
     def node_on(self, port: int) -> Node:
         return next(node for node in self.nodes.values() if node.port == port)
 
+    def taken_ports(self) -> set[int]:
+        return {node.port for node in self.nodes.values()}
+
+    def describe(self) -> str:
+        """What each sentinel knows and the end of every node's log, for a failed start."""
+        lines = []
+        for port in self.sentinel_ports:
+            try:
+                client = self.sentinel_client(port)
+                replicas = len(client.sentinel_slaves(MASTER_NAME))
+                peers = len(client.sentinel_sentinels(MASTER_NAME))
+                lines.append(f"sentinel {port}: {replicas} replica(s), {peers} peer(s)")
+            except redis.RedisError as exc:
+                lines.append(f"sentinel {port}: {exc!r}")
+        for node in self.nodes.values():
+            tail = (
+                node.log.read_text(errors="replace").splitlines()[-8:] if node.log.exists() else []
+            )
+            lines.append(f"--- {node.name} (port {node.port}, running={node.running()})")
+            lines.extend(tail)
+        return "\n".join(lines)
+
     def stop(self) -> None:
         for node in self.nodes.values():
             node.kill()
@@ -140,8 +162,14 @@ def _data_node(name: str, workdir: Path, replica_of: int | None = None) -> Node:
     return Node(name, port, argv, workdir / f"{name}.log")
 
 
-def _sentinel_node(name: str, workdir: Path, master_port: int) -> Node:
-    port = free_port()
+def _unused_port(taken: set[int]) -> int:
+    while (port := free_port()) in taken:
+        pass
+    return port
+
+
+def _sentinel_node(name: str, workdir: Path, taken: set[int], master_port: int) -> Node:
+    port = _unused_port(taken)
     config = workdir / f"{name}.conf"
     # Sentinels rewrite their configuration file as they learn the topology.
     config.write_text(
@@ -190,11 +218,17 @@ def sentinel_cluster(workdir: Path) -> Iterator[SentinelCluster]:
         )
         for index in range(3):
             node = cluster.nodes[f"sentinel-{index}"] = _sentinel_node(
-                f"sentinel-{index}", workdir, master.port
+                f"sentinel-{index}", workdir, cluster.taken_ports(), master.port
             )
             node.start()
-        for port in cluster.sentinel_ports:
-            wait_for(lambda port=port: _answers(port, SENTINEL_PASSWORD), 15, "sentinel")
+            # Wait until this sentinel holds its port before picking the next one: a port
+            # the kernel handed out but nobody has bound yet can be handed out again, and
+            # a second sentinel on it would exit while the first one answers for both.
+            wait_for(
+                lambda node=node: node.running() and _answers(node.port, SENTINEL_PASSWORD),
+                15,
+                f"{node.name} on port {node.port}",
+            )
 
         def topology_known() -> bool:
             for port in cluster.sentinel_ports:
@@ -205,8 +239,12 @@ def sentinel_cluster(workdir: Path) -> Iterator[SentinelCluster]:
                     return False
             return True
 
-        # A failover needs every sentinel to know the replica and its two peers.
-        wait_for(topology_known, 30, "complete sentinel topology")
+        # A failover needs every sentinel to know the replica and its two peers. Hello
+        # messages go out every 2 s; a loaded machine can take much longer.
+        try:
+            wait_for(topology_known, 60, "complete sentinel topology")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n{cluster.describe()}") from None
         yield cluster
     finally:
         cluster.stop()
