@@ -115,6 +115,22 @@ def _permissions(codenames: list[str]) -> list[Permission]:
     return found
 
 
+def _collection_label(codename: str) -> str:
+    return f"{'wagtaildocs' if codename.endswith('document') else 'wagtailimages'}.{codename}"
+
+
+def _every_role_permission() -> dict[str, Permission]:
+    """Every permission a role group may hold, by ``app_label.codename``: one query for
+    the whole provisioning run instead of one per role and kind."""
+    labels = {label for labels in MODEL_PERMISSIONS.values() for label in labels}
+    labels |= {f"wagtailcore.{c}" for codes in PAGE_PERMISSIONS.values() for c in codes}
+    labels |= {_collection_label(c) for codes in COLLECTION_PERMISSIONS.values() for c in codes}
+    return {
+        f"{permission.content_type.app_label}.{permission.codename}": permission
+        for permission in _permissions(sorted(labels))
+    }
+
+
 def _home_page() -> Page:
     """The default site's root page: organization roots go right under it."""
     site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
@@ -170,19 +186,28 @@ def _ensure_collection(organization: Organization, report: Report) -> Collection
 
 
 def _ensure_groups(organization: Organization, report: Report) -> dict[str, Group]:
-    groups: dict[str, Group] = {}
     existing = {
         rg.role: rg.group
         for rg in RoleGroup.objects.filter(organization=organization).select_related("group")
     }
-    for role in Role.values:
-        group = existing.get(role)
-        if group is None:
-            group, _ = Group.objects.get_or_create(name=group_name(organization, role))
-            RoleGroup.objects.create(organization=organization, role=role, group=group)
-            report.created.append(f"group {group.name}")
-        groups[role] = group
-    return groups
+    missing = {role: group_name(organization, role) for role in Role.values if role not in existing}
+    if missing:
+        # A group of that name left behind without its link (e.g. a restored backup) is
+        # reused, as get_or_create would; the rest are created in one statement.
+        named = {g.name: g for g in Group.objects.filter(name__in=missing.values())}
+        new = [Group(name=name) for name in missing.values() if name not in named]
+        for group in Group.objects.bulk_create(new):
+            named[group.name] = group
+        RoleGroup.objects.bulk_create(
+            [
+                RoleGroup(organization=organization, role=role, group=named[name])
+                for role, name in missing.items()
+            ]
+        )
+        for role, name in missing.items():
+            existing[role] = named[name]
+            report.created.append(f"group {name}")
+    return {role: existing[role] for role in Role.values}
 
 
 def _sync_permissions(
@@ -192,48 +217,82 @@ def _sync_permissions(
     groups: dict[str, Group],
     report: Report,
 ) -> None:
+    """Give each role group exactly its permissions, reading what the groups hold in three
+    queries and writing only the groups that differ (a new organization: all of them,
+    in bulk)."""
     active = organization.is_active
+    permissions = _every_role_permission()
+    group_ids = [group.pk for group in groups.values()]
+    model_held: dict[int, set[int]] = {pk: set() for pk in group_ids}
+    through = Group.permissions.through
+    for group_id, permission_id in through.objects.filter(group_id__in=group_ids).values_list(
+        "group_id", "permission_id"
+    ):
+        model_held[group_id].add(permission_id)
+    page_held: dict[int, set[tuple[int, int]]] = {pk: set() for pk in group_ids}
+    for group_id, page_id, permission_id in GroupPagePermission.objects.filter(
+        group_id__in=group_ids
+    ).values_list("group_id", "page_id", "permission_id"):
+        page_held[group_id].add((page_id, permission_id))
+    collection_held: dict[int, set[tuple[int, int]]] = {pk: set() for pk in group_ids}
+    for group_id, collection_id, permission_id in GroupCollectionPermission.objects.filter(
+        group_id__in=group_ids
+    ).values_list("group_id", "collection_id", "permission_id"):
+        collection_held[group_id].add((collection_id, permission_id))
+
+    new_model, new_page, new_collection = [], [], []
+    stale_model, stale_page, stale_collection = [], [], []
     for role, group in groups.items():
         # A suspended organization keeps its groups but they grant nothing: its editors
         # are locked out of the admin until it is reactivated.
-        model_perms = _permissions(MODEL_PERMISSIONS[role]) if active else []
-        if set(group.permissions.all()) != set(model_perms):
-            group.permissions.set(model_perms)
+        wanted_model = (
+            {permissions[label].pk for label in MODEL_PERMISSIONS[role]} if active else set()
+        )
+        if model_held[group.pk] != wanted_model:
+            stale_model.append(group.pk)
+            new_model += [through(group_id=group.pk, permission_id=pk) for pk in wanted_model]
             report.updated.append(f"{group.name} model permissions")
 
-        wanted_page = set(PAGE_PERMISSIONS[role]) if active else set()
-        current_page = set(
-            GroupPagePermission.objects.filter(group=group, page=page).values_list(
-                "permission__codename", flat=True
-            )
+        wanted_page = (
+            {(page.pk, permissions[f"wagtailcore.{c}"].pk) for c in PAGE_PERMISSIONS[role]}
+            if active
+            else set()
         )
-        stale = GroupPagePermission.objects.filter(group=group).exclude(page=page)
-        if current_page != wanted_page or stale.exists():
-            GroupPagePermission.objects.filter(group=group).delete()
-            for permission in _permissions([f"wagtailcore.{c}" for c in sorted(wanted_page)]):
-                GroupPagePermission.objects.create(group=group, page=page, permission=permission)
+        if page_held[group.pk] != wanted_page:
+            stale_page.append(group.pk)
+            new_page += [
+                GroupPagePermission(group_id=group.pk, page_id=page_id, permission_id=pk)
+                for page_id, pk in wanted_page
+            ]
             report.updated.append(f"{group.name} page permissions")
 
-        wanted_collection = set(COLLECTION_PERMISSIONS[role]) if active else set()
-        current_collection = set(
-            GroupCollectionPermission.objects.filter(
-                group=group, collection=collection
-            ).values_list("permission__codename", flat=True)
+        wanted_collection = (
+            {
+                (collection.pk, permissions[_collection_label(c)].pk)
+                for c in COLLECTION_PERMISSIONS[role]
+            }
+            if active
+            else set()
         )
-        stale_collection = GroupCollectionPermission.objects.filter(group=group).exclude(
-            collection=collection
-        )
-        if current_collection != wanted_collection or stale_collection.exists():
-            GroupCollectionPermission.objects.filter(group=group).delete()
-            labels = [
-                f"{'wagtaildocs' if c.endswith('document') else 'wagtailimages'}.{c}"
-                for c in sorted(wanted_collection)
-            ]
-            for permission in _permissions(labels):
-                GroupCollectionPermission.objects.create(
-                    group=group, collection=collection, permission=permission
+        if collection_held[group.pk] != wanted_collection:
+            stale_collection.append(group.pk)
+            new_collection += [
+                GroupCollectionPermission(
+                    group_id=group.pk, collection_id=collection_id, permission_id=pk
                 )
+                for collection_id, pk in wanted_collection
+            ]
             report.updated.append(f"{group.name} collection permissions")
+
+    if stale_model:
+        through.objects.filter(group_id__in=stale_model).delete()
+        through.objects.bulk_create(new_model)
+    if stale_page:
+        GroupPagePermission.objects.filter(group_id__in=stale_page).delete()
+        GroupPagePermission.objects.bulk_create(new_page)
+    if stale_collection:
+        GroupCollectionPermission.objects.filter(group_id__in=stale_collection).delete()
+        GroupCollectionPermission.objects.bulk_create(new_collection)
 
 
 def sync_view_restriction(page: Any, report: Report | None = None) -> None:

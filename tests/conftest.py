@@ -80,6 +80,57 @@ def ensure_site_tree() -> None:
     )
 
 
+def _other_connections() -> list[tuple[int, str, str, str]]:
+    """Backends on the test database other than this check's own, read over a fresh
+    connection outside Django's pool (the pool is closed first: idle pooled connections
+    are not leaks, connections still checked out by a thread are)."""
+    import psycopg
+    from django.db import connection
+
+    connection.close()
+    connection.close_pool()
+    params = connection.settings_dict
+    with psycopg.connect(
+        dbname=params["NAME"],
+        host=params["HOST"] or None,
+        port=params["PORT"] or None,
+        user=params["USER"] or None,
+        password=params["PASSWORD"] or None,
+        autocommit=True,
+    ) as raw:
+        return list(
+            raw.execute(
+                "SELECT pid, application_name, state, left(query, 120) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchall()
+        )
+
+
+def _process_of(application_name: str) -> str:
+    pid = application_name.rpartition("-")[2]
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:200]
+    except (OSError, ValueError):
+        return "(process gone)"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_connection_left_open(django_db_setup, django_db_blocker) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """Every process a test started has let go of the test database by the end: a
+    connection still open then is a leak (and makes dropping the database fail)."""
+    yield
+    with django_db_blocker.unblock():
+        deadline = time.monotonic() + 10
+        while (others := _other_connections()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+    if others:
+        details = "; ".join(
+            f"backend {pid} {name!r} {state} {query!r} from {_process_of(name)}"
+            for pid, name, state, query in others
+        )
+        pytest.fail(f"connections to the test database left open: {details}", pytrace=False)
+
+
 @pytest.fixture
 def site_tree(request: pytest.FixtureRequest, django_db_blocker) -> None:  # type: ignore[no-untyped-def]
     request.getfixturevalue("_django_db_helper")

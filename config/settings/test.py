@@ -55,3 +55,7 @@ ACCOUNT_RATE_LIMITS = {
     "public_search": "10000/m/ip",
     "sitemap": "10000/m/ip",
 }
+# Each process names its connections, so a connection still open when the test
+# database is dropped tells whose it is (tests/conftest.py reports it).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    DATABASES["default"]["OPTIONS"]["application_name"] = f"orgportal-test-{os.getpid()}"  # noqa: F405
