@@ -57,6 +57,11 @@ class AbstractOrganizationPage(Page):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         super().save(*args, **kwargs)
+        # Saves of a few named fields (Wagtail's revision bookkeeping, for one) cannot
+        # change who may see the pages; every other save brings the restriction in line.
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "members_only" not in update_fields:
+            return
         from organizations.provisioning import sync_view_restriction
 
         sync_view_restriction(self)
