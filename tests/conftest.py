@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
@@ -80,7 +81,7 @@ def ensure_site_tree() -> None:
     )
 
 
-def _other_connections() -> list[tuple[int, str, str, str]]:
+def _other_connections(params: dict[str, Any]) -> list[tuple[int, str, str, str]]:
     """Backends on the test database other than this check's own, read over a fresh
     connection outside Django's pool (the pool is closed first: idle pooled connections
     are not leaks, connections still checked out by a thread are)."""
@@ -89,7 +90,6 @@ def _other_connections() -> list[tuple[int, str, str, str]]:
 
     connection.close()
     connection.close_pool()
-    params = connection.settings_dict
     with psycopg.connect(
         dbname=params["NAME"],
         host=params["HOST"] or None,
@@ -118,10 +118,16 @@ def _process_of(application_name: str) -> str:
 def _no_connection_left_open(django_db_setup, django_db_blocker) -> Iterator[None]:  # type: ignore[no-untyped-def]
     """Every process a test started has let go of the test database by the end: a
     connection still open then is a leak (and makes dropping the database fail)."""
+    from django.db import connection
+
+    # The test database as set up (a test may rebuild settings from the environment).
+    params = dict(connection.settings_dict)
     yield
+    if not str(params["NAME"]).startswith("test_"):
+        return  # none of the collected tests used the database: none was set up
     with django_db_blocker.unblock():
         deadline = time.monotonic() + 10
-        while (others := _other_connections()) and time.monotonic() < deadline:
+        while (others := _other_connections(params)) and time.monotonic() < deadline:
             time.sleep(0.2)
     if others:
         details = "; ".join(
