@@ -16,6 +16,8 @@ from organizations import views as organization_views
 from organizations.admin_views import (
     ScopedLogEntriesView,
     ScopedSnippetModelIndexView,
+    ScopedWorkflowTasksView,
+    ScopedWorkflowView,
     scoped_tag_autocomplete,
 )
 from secure_documents import views as document_views
@@ -57,6 +59,26 @@ urlpatterns = [
         "admin/reports/site-history/results/",
         require_admin_access(ScopedLogEntriesView.as_view(results_only=True)),
         name="scoped_site_history_results",
+    ),
+    path(
+        "admin/reports/workflow/",
+        require_admin_access(ScopedWorkflowView.as_view()),
+        name="scoped_workflow_report",
+    ),
+    path(
+        "admin/reports/workflow/results/",
+        require_admin_access(ScopedWorkflowView.as_view(results_only=True)),
+        name="scoped_workflow_report_results",
+    ),
+    path(
+        "admin/reports/workflow_tasks/",
+        require_admin_access(ScopedWorkflowTasksView.as_view()),
+        name="scoped_workflow_tasks_report",
+    ),
+    path(
+        "admin/reports/workflow_tasks/results/",
+        require_admin_access(ScopedWorkflowTasksView.as_view(results_only=True)),
+        name="scoped_workflow_tasks_report_results",
     ),
     path(
         "admin/tag-autocomplete/",

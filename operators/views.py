@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from organizations import services
 from organizations.models import Organization
 
-INDEX_URL = "organizations_organization_modeladmin_index"
+INDEX_URL = "platform_organizations:index"
 
 
 def _operators_only(request: HttpRequest) -> None:
@@ -80,5 +80,5 @@ def failed_task_retry(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         new_id = retry_failed_task(failed, acting_user=request.user)
         messages.success(request, f"{failed.task_name} sent again as {new_id}.")
-        return redirect("organizations_failedtask_modeladmin_index")
+        return redirect("platform_failed_tasks:index")
     return TemplateResponse(request, "operators/confirm_retry.html", {"failed": failed})

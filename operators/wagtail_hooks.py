@@ -6,14 +6,19 @@ from typing import Any
 
 from django.urls import path
 from wagtail import hooks
-from wagtail_modeladmin.options import modeladmin_register
+from wagtail.permissions import register_permission_policy
 
 from operators import views
-from operators.modeladmin import AuditEventAdmin, FailedTaskAdmin, OrganizationAdmin
+from operators.viewsets import FailedTaskViewSet, OperatorsReadOnlyPolicy, OrganizationViewSet
+from organizations.models import FailedTask, Organization
 
-modeladmin_register(OrganizationAdmin)
-modeladmin_register(AuditEventAdmin)
-modeladmin_register(FailedTaskAdmin)
+register_permission_policy(Organization, OperatorsReadOnlyPolicy(Organization))
+register_permission_policy(FailedTask, OperatorsReadOnlyPolicy(FailedTask))
+
+
+@hooks.register("register_admin_viewset")
+def register_platform_viewsets() -> list[Any]:
+    return [OrganizationViewSet(), FailedTaskViewSet()]
 
 
 @hooks.register("register_admin_urls")

@@ -30,7 +30,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.template.response import TemplateResponse
 from django.urls import Resolver404, resolve
 from taggit.models import Tag
-from wagtail.models import Collection, Page
+from wagtail.models import Collection, Page, Task, Workflow
 
 from organizations import access
 from organizations.admin_registry import Kind, rule_for
@@ -41,6 +41,7 @@ from organizations.permissions import (
     scoped_instances,
     tags_in_scope,
     view_restriction_paths,
+    workflows_in_scope,
 )
 
 logger = structlog.get_logger(__name__)
@@ -189,7 +190,7 @@ class AdminAccessMiddleware:
 
 def narrow_filter_choices(context: dict[str, Any], user: Any) -> None:
     """Narrow the choices of every filter in a listing's context that lists people,
-    collections or tags to those of the person's organizations (Wagtail builds them from
+    collections, tags, workflows or tasks to those of the person's organizations (Wagtail builds them from
     every row: the explorer's owner, the locked pages report's "locked by", site
     history's user, the collection filters, the most popular tags)."""
     if "popular_tags" in context:
@@ -212,6 +213,13 @@ def narrow_filter_choices(context: dict[str, Any], user: Any) -> None:
                 )
             elif issubclass(model, Tag):
                 field.queryset = field.queryset.filter(pk__in=_tag_ids(user))
+            elif issubclass(model, Workflow):
+                # Workflow names are organization names: only the person's own.
+                field.queryset = field.queryset.filter(pk__in=workflows_in_scope(user))
+            elif issubclass(model, Task):
+                field.queryset = field.queryset.filter(
+                    workflow_tasks__workflow__in=workflows_in_scope(user)
+                ).distinct()
         elif name == "tag" and isinstance(field, forms.MultipleChoiceField):
             names = set(tags_in_scope(user).values_list("name", flat=True))
             choices: list[Any] = list(field.choices)  # type: ignore[arg-type]

@@ -50,6 +50,12 @@ POLICIES: dict[str, str] = {
     "dashboard": "the admin home: panels of the organizations the person edits, Wagtail's "
     "panels through the page policy",
     "bulk": "bulk actions: every id must be in the person's scope for its model",
+    "workflows": "workflow reports: workflow and task states of pages inside organizations "
+    "the rule lets the person manage (admins, owners; others 404), filter choices narrowed "
+    "to their organizations' workflows and people (ScopedWorkflowView, "
+    "ScopedWorkflowTasksView)",
+    "audit": "the audit log: events of organizations the rule lets the person manage, "
+    "within each event's role ceiling (AuditLogViewSet); nobody else finds it",
 }
 
 
@@ -162,7 +168,6 @@ REGISTRY: dict[str, Rule] = {
         "wagtailadmin_password_reset_complete",
         "wagtailadmin_javascript_catalog",
         "wagtailadmin_sprite",
-        "wagtail_modeladmin:javascript_catalog",
         "admin:login",
         "admin:logout",
         "admin:jsi18n",
@@ -234,6 +239,14 @@ REGISTRY: dict[str, Rule] = {
         "wagtailadmin_editing_sessions:release",
     ),
     **_rules(Kind.SCOPED, "bulk", "wagtail_bulk_action"),
+    **_rules(
+        Kind.SCOPED,
+        "workflows",
+        "scoped_workflow_report",
+        "scoped_workflow_report_results",
+        "scoped_workflow_tasks_report",
+        "scoped_workflow_tasks_report_results",
+    ),
     # --- operators only: the platform and everything that spans organizations ---------
     **_rules(
         Kind.OPERATOR,
@@ -246,12 +259,15 @@ REGISTRY: dict[str, Rule] = {
         "wagtailadmin_reports:aging_pages_results",
         "wagtailadmin_reports:site_history",
         "wagtailadmin_reports:site_history_results",
+        # Wagtail's own workflow reports, at the paths the scoped ones answer first.
         "wagtailadmin_reports:workflow",
         "wagtailadmin_reports:workflow_results",
         "wagtailadmin_reports:workflow_tasks",
         "wagtailadmin_reports:workflow_tasks_results",
         "wagtailadmin_pages:type_use",
         "wagtailadmin_pages:type_use_results",
+        # Workflow definitions: operators; each organization's own workflow is
+        # provisioned from its moderation switch (organizations/provisioning.py).
         *(
             f"wagtailadmin_workflows:{view}"
             for view in (
@@ -339,8 +355,8 @@ REGISTRY: dict[str, Rule] = {
 }
 
 # Prefixes that are operator-only as a whole: Django's admin site and the platform
-# screens (modeladmin and their actions).
-OPERATOR_PREFIXES = ("admin:", "platform_", "organizations_")
+# screens (operators/: their viewsets and actions).
+OPERATOR_PREFIXES = ("admin:", "platform_")
 
 
 def classify(name: str, rule: Rule) -> None:

@@ -14,11 +14,17 @@ from django.db.models.functions import Cast
 from django.http import Http404, HttpRequest, JsonResponse
 from taggit.models import Tag
 from wagtail.admin.views.reports.audit_logging import LogEntriesView
+from wagtail.admin.views.reports.workflows import WorkflowTasksView, WorkflowView
 from wagtail.models import ModelLogEntry, Page, PageLogEntry
 from wagtail.snippets.views.snippets import ModelIndexView
 
 from organizations import access
-from organizations.permissions import scoped_instances, tags_in_scope
+from organizations.permissions import (
+    moderated_page_ids,
+    moderation_organization_ids,
+    scoped_instances,
+    tags_in_scope,
+)
 
 
 def _model_log_scope(user: Any, queryset: QuerySet[Any]) -> Q:
@@ -51,6 +57,51 @@ class ScopedLogEntriesView(LogEntriesView):
             base = ModelLogEntry.objects.viewable_by_user(user)
             return queryset.filter(_model_log_scope(user, base))
         return queryset.none()
+
+
+def can_oversee_moderation(user: Any) -> bool:
+    """Whether the workflow reports have anything for the person: operators, and admins
+    and owners of an organization the rule lets them manage."""
+    return bool(moderation_organization_ids(user))
+
+
+class _OverseersOnly:
+    request: HttpRequest
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        # Editors and members oversee no moderation: the reports do not exist for them
+        # (the same 404 as an unclassified screen), and the reports menu hides them.
+        if not can_oversee_moderation(request.user):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
+
+class ScopedWorkflowView(_OverseersOnly, WorkflowView):
+    """The workflow report, by page, with the workflow states of pages inside the
+    organizations whose moderation the person oversees (their admins and owners).
+    Wagtail's lists every page the person may edit plus every snippet type's states."""
+
+    def get_queryset(self) -> QuerySet[Any]:
+        queryset = super().get_queryset()
+        if access.is_operator(self.request.user):
+            return queryset
+        return queryset.filter(
+            base_content_type_id=ContentType.objects.get_for_model(Page).pk,
+            object_id__in=moderated_page_ids(self.request.user),
+        )
+
+
+class ScopedWorkflowTasksView(_OverseersOnly, WorkflowTasksView):
+    """The workflow report, by task, scoped like ``ScopedWorkflowView``."""
+
+    def get_queryset(self) -> QuerySet[Any]:
+        queryset = super().get_queryset()
+        if access.is_operator(self.request.user):
+            return queryset
+        return queryset.filter(
+            workflow_state__base_content_type_id=ContentType.objects.get_for_model(Page).pk,
+            workflow_state__object_id__in=moderated_page_ids(self.request.user),
+        )
 
 
 class ScopedSnippetModelIndexView(ModelIndexView):

@@ -21,6 +21,12 @@ class OrganizationsConfig(AppConfig):
         # Wagtail registers its own when wagtail.permissions is first imported (above),
         # and nothing registers pages after this.
         register_permission_policy(AbstractPage, OrganizationPagePermissionPolicy())
+        from organizations.audit_log import AuditLogPermissionPolicy
+        from organizations.models import AuditEvent
+
+        # The audit log is read-only and readable where the rule lets the person manage
+        # an organization (organizations/audit_log.py).
+        register_permission_policy(AuditEvent, AuditLogPermissionPolicy(AuditEvent))
         post_migrate.connect(_after_last_app, dispatch_uid="organizations.provision")
         # Tasks that fail for good are recorded (in workers, and in the web process when
         # tasks run inline), account changes are audited, log lines name the tenant.

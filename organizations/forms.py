@@ -25,6 +25,13 @@ class OrganizationSettingsForm(forms.Form):
         label="Require two-factor authentication",
         help_text="Members without it are asked to set it up before they can enter.",
     )
+    moderation_enabled = forms.BooleanField(
+        required=False,
+        label="Approve pages before they are published",
+        help_text="Editors submit pages for approval; admins and owners approve and "
+        "publish them in the admin. Switching it off cancels pages waiting for approval "
+        "(they stay drafts).",
+    )
 
     @classmethod
     def for_organization(
@@ -36,6 +43,7 @@ class OrganizationSettingsForm(forms.Form):
                 "name": organization.name,
                 "slug": organization.slug,
                 "require_mfa": organization.require_mfa,
+                "moderation_enabled": organization.moderation_enabled,
             },
         )
 

@@ -25,9 +25,24 @@ class Organization(models.Model):  # type: ignore[django-manager-missing]
         default=False, help_text="Members must set up two-factor authentication to enter."
     )
     storage_quota_bytes = models.BigIntegerField(default=DEFAULT_STORAGE_QUOTA)
+    moderation_enabled = models.BooleanField(
+        default=False,
+        help_text="Editors submit pages for approval; the organization's admins publish them.",
+    )
     is_personal = models.BooleanField(default=False, editable=False)
     collection = models.OneToOneField(
         "wagtailcore.Collection",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="organization",
+        editable=False,
+    )
+    # The organization's own moderation workflow (organizations/provisioning.py): one
+    # approval task on its admin and owner groups, assigned to its page root while
+    # moderation is on.
+    workflow = models.OneToOneField(
+        "wagtailcore.Workflow",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,

@@ -56,6 +56,43 @@ def organization_root_paths(user: Any) -> list[str]:
     return cached
 
 
+def moderation_organization_ids(user: Any) -> frozenset[int]:
+    """Organizations whose moderation (workflow states, approvals, reports) the person
+    oversees: where the rule lets them manage the organization (operators: all)."""
+    if access.is_operator(user):
+        return frozenset(Organization.objects.values_list("pk", flat=True))
+    return access.organization_ids(user, Capability.MANAGE_ORGANIZATION)
+
+
+def moderated_page_ids(user: Any) -> QuerySet[Any]:
+    """Ids (as text, like a workflow state's ``object_id``) of the pages inside the
+    subtrees of the organizations whose moderation the person oversees."""
+    from django.db.models import CharField
+    from django.db.models.functions import Cast
+
+    paths = list(
+        root_pages()
+        .filter(organization_id__in=moderation_organization_ids(user))
+        .values_list("path", flat=True)
+    )
+    if not paths:
+        return Page.objects.none().values_list("pk", flat=True)
+    inside = Q()
+    for path in paths:
+        inside |= Q(path__startswith=path)
+    return Page.objects.filter(inside).values_list(Cast("pk", output_field=CharField()), flat=True)
+
+
+def workflows_in_scope(user: Any) -> QuerySet[Any]:
+    """The workflows whose names and tasks the person may see: those of the
+    organizations whose content they edit (operators: all)."""
+    from wagtail.models import Workflow
+
+    if access.is_operator(user):
+        return Workflow.objects.all()
+    return Workflow.objects.filter(organization__in=content_organization_ids(user))
+
+
 def scope_pages(
     pages: QuerySet[Page], user: Any, *, include_ancestors: bool = True
 ) -> QuerySet[Page]:

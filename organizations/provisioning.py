@@ -15,11 +15,15 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from wagtail.models import (
     Collection,
+    GroupApprovalTask,
     GroupCollectionPermission,
     GroupPagePermission,
     Page,
     PageViewRestriction,
     Site,
+    Workflow,
+    WorkflowPage,
+    WorkflowTask,
 )
 
 from organizations.models import Membership, Organization, RoleGroup
@@ -49,6 +53,11 @@ PAGE_PERMISSIONS: dict[str, list[str]] = {
     Role.MEMBER: [],
     Role.VIEWER: [],
 }
+# With moderation on, editors submit and the approvers (the workflow's task) publish:
+# a page permission to publish would let editors skip the workflow.
+MODERATED_OUT: dict[str, set[str]] = {Role.EDITOR: {"publish_page"}}
+# Who approves an organization's pages when moderation is on.
+APPROVER_ROLES = (Role.OWNER, Role.ADMIN)
 _MEDIA_EDIT = [
     "add_document",
     "change_document",
@@ -253,11 +262,10 @@ def _sync_permissions(
             new_model += [through(group_id=group.pk, permission_id=pk) for pk in wanted_model]
             report.updated.append(f"{group.name} model permissions")
 
-        wanted_page = (
-            {(page.pk, permissions[f"wagtailcore.{c}"].pk) for c in PAGE_PERMISSIONS[role]}
-            if active
-            else set()
-        )
+        page_codenames = set(PAGE_PERMISSIONS[role]) if active else set()
+        if organization.moderation_enabled:
+            page_codenames -= MODERATED_OUT.get(role, set())
+        wanted_page = {(page.pk, permissions[f"wagtailcore.{c}"].pk) for c in page_codenames}
         if page_held[group.pk] != wanted_page:
             stale_page.append(group.pk)
             new_page += [
@@ -293,6 +301,61 @@ def _sync_permissions(
     if stale_collection:
         GroupCollectionPermission.objects.filter(group_id__in=stale_collection).delete()
         GroupCollectionPermission.objects.bulk_create(new_collection)
+
+
+def workflow_name(organization: Organization) -> str:
+    return f"{organization.name} approval"
+
+
+def _ensure_workflow(
+    organization: Organization, page: Page, groups: dict[str, Group], report: Report
+) -> None:
+    """The organization's workflow: one approval task on its owner and admin groups,
+    assigned to its page root while moderation is on (the whole subtree follows it).
+    Created on first use and kept afterwards, so the history of past approvals keeps its
+    workflow; switching moderation off unassigns it and cancels what was waiting."""
+    workflow = organization.workflow
+    if workflow is None:
+        if not organization.moderation_enabled:
+            return
+        workflow = Workflow.objects.create(name=workflow_name(organization), active=True)
+        task = GroupApprovalTask.objects.create(
+            name=f"Approval by {organization.name} admins", active=True
+        )
+        WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
+        organization.workflow = workflow
+        Organization.objects.filter(pk=organization.pk).update(workflow=workflow)
+        report.created.append(f"workflow {workflow.name!r}")
+    if workflow.name != workflow_name(organization):
+        workflow.name = workflow_name(organization)
+        workflow.save(update_fields=["name"])
+        report.updated.append(f"workflow name {workflow.name!r}")
+    approvers = {groups[role] for role in APPROVER_ROLES}
+    for task in GroupApprovalTask.objects.filter(workflow_tasks__workflow=workflow):
+        if set(task.groups.all()) != approvers:
+            task.groups.set(approvers)
+            report.updated.append(f"approvers of {task.name!r}")
+        wanted_name = f"Approval by {organization.name} admins"
+        if task.name != wanted_name:
+            task.name = wanted_name
+            task.save(update_fields=["name"])
+    assigned = WorkflowPage.objects.filter(page=page).first()
+    if organization.moderation_enabled:
+        if not workflow.active:
+            workflow.active = True
+            workflow.save(update_fields=["active"])
+            GroupApprovalTask.objects.filter(workflow_tasks__workflow=workflow).update(active=True)
+            report.updated.append("workflow switched on")
+        if assigned is None or assigned.workflow_id != workflow.pk:
+            WorkflowPage.objects.update_or_create(page=page, defaults={"workflow": workflow})
+            report.updated.append("workflow assigned to the page root")
+    elif workflow.active:
+        # Unassigns it (WorkflowPage) and cancels the pages waiting for approval.
+        workflow.deactivate()
+        report.updated.append("workflow switched off")
+    elif assigned is not None:
+        assigned.delete()
+        report.updated.append("workflow unassigned")
 
 
 def sync_view_restriction(page: Any, report: Report | None = None) -> None:
@@ -362,6 +425,7 @@ def organization_provision(*, organization: Organization) -> dict[str, list[str]
     collection = _ensure_collection(organization, report)
     groups = _ensure_groups(organization, report)
     _sync_permissions(organization, page, collection, groups, report)
+    _ensure_workflow(organization, page, groups, report)
     sync_view_restriction(page, report)
     _sync_all_memberships(organization, report)
     return report.as_dict()

@@ -258,6 +258,11 @@ def organization_settings(request: MemberRequest) -> HttpResponse:
                     slug=form.cleaned_data["slug"],
                     require_mfa=form.cleaned_data["require_mfa"],
                 )
+                services.organization_set_moderation(
+                    acting_user=request.user,
+                    organization=organization,
+                    enabled=form.cleaned_data["moderation_enabled"],
+                )
         except ValidationError as exc:
             organization.refresh_from_db()
             _apply_errors(form, exc)

@@ -56,6 +56,40 @@ def guard_organization_pages(
     return None
 
 
+@hooks.register("register_admin_viewset")
+def register_audit_log() -> Any:
+    from organizations.audit_log import AuditLogViewSet
+
+    return AuditLogViewSet()
+
+
+@hooks.register("construct_reports_menu")
+def hide_closed_reports(request: HttpRequest, menu_items: list[Any]) -> None:
+    """Reports the admin registry closes to the person (operator-only ones, the workflow
+    reports for people who oversee no moderation) are not offered: a menu item that
+    answers 404 is a broken promise."""
+    if access.is_operator(request.user):
+        return
+    from django.urls import Resolver404, resolve
+
+    from organizations.admin_registry import Kind, rule_for
+    from organizations.admin_views import can_oversee_moderation
+
+    kept = []
+    for item in menu_items:
+        try:
+            name = resolve(item.url).view_name
+        except Resolver404:
+            continue
+        rule = rule_for(name)
+        if rule is None or rule.kind is Kind.OPERATOR:
+            continue
+        if rule.policy == "workflows" and not can_oversee_moderation(request.user):
+            continue
+        kept.append(item)
+    menu_items[:] = kept
+
+
 @hooks.register("construct_admin_api", order=100)
 def scope_admin_api(router: Any) -> None:
     """Replace the admin API's document and image endpoints (they list every row in

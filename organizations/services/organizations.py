@@ -14,7 +14,12 @@ from organizations.roles import (
     Capability,
     Role,
 )
-from organizations.services.common import _on_commit_membership, _on_commit_organization, _require
+from organizations.services.common import (
+    _lock_organization,
+    _on_commit_membership,
+    _on_commit_organization,
+    _require,
+)
 
 RESERVED_SLUGS = frozenset({"new", "switch", "admin", "api", "static", "media", "invitations"})
 
@@ -171,4 +176,34 @@ def organization_set_quota(
         target=organization,
         details={"from": previous, "to": quota_bytes},
     )
+    return organization
+
+
+@transaction.atomic
+def organization_set_moderation(
+    *, acting_user: Any, organization: Organization, enabled: bool
+) -> Organization:
+    """Switch the organization's moderation workflow on or off (its admins and owners).
+
+    On: editors lose the page permission to publish and submit pages to the
+    organization's workflow, whose one task its admins and owners approve. Off: the
+    workflow is unassigned, pages waiting for approval are cancelled (they stay drafts)
+    and editors publish again."""
+    _require(acting_user, organization, Capability.MANAGE_ORGANIZATION)
+    _lock_organization(organization)
+    organization.refresh_from_db(fields=["moderation_enabled"])
+    if organization.moderation_enabled == enabled:
+        return organization
+    organization.moderation_enabled = enabled
+    organization.save(update_fields=["moderation_enabled", "updated_at"])
+    from organizations.provisioning import organization_provision
+
+    organization_provision(organization=organization)
+    audit_record(
+        action="organization.moderation_enabled" if enabled else "organization.moderation_disabled",
+        actor=acting_user,
+        organization=organization,
+        target=organization,
+    )
+    _on_commit_organization(organization, "updated")
     return organization
