@@ -182,6 +182,7 @@ class NotificationKind(models.TextChoices):
     ROLE_CHANGED = "role_changed", "Role changed"
     DOCUMENT_REJECTED = "document_rejected", "Document rejected"
     EXPORT_READY = "export_ready", "Export ready"
+    REVIEW_REQUESTED = "review_requested", "Review requested"
 
 
 class Notification(models.Model):

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib.auth.signals import user_logged_out
 from django.dispatch import receiver
+from wagtail.signals import task_submitted
 
 from dashboards import consumers
 from dashboards.events import (
@@ -307,3 +308,44 @@ def connect_wagtail_signals() -> None:
         _on_announcement_published, sender=Announcement, dispatch_uid="dashboards.announcement"
     )
     page_published.connect(_on_page_published, dispatch_uid="dashboards.page_published")
+
+
+@receiver(task_submitted, dispatch_uid="dashboards.review_requested")
+def review_requested(sender: Any, instance: Any, user: Any = None, **kwargs: Any) -> None:
+    """A page was submitted to an organization's workflow: its approvers (the
+    organization's admins and owners) find it in their inbox, beside Wagtail's own email
+    to the task's groups. Only for the organizations' own workflows."""
+    from django.urls import reverse
+
+    from dashboards.models import NotificationKind
+    from dashboards.notifications import notify
+    from organizations.models import Membership, Organization
+    from organizations.provisioning import APPROVER_ROLES
+
+    workflow_state = instance.workflow_state
+    organization = Organization.objects.filter(workflow_id=workflow_state.workflow_id).first()
+    if organization is None:
+        return
+    page = workflow_state.content_object
+    reviewers = (
+        Membership.objects.filter(organization=organization, role__in=APPROVER_ROLES)
+        .exclude(user_id=getattr(user, "pk", None))
+        .values_list("user_id", flat=True)
+    )
+    who = _display_name(user)
+    title = getattr(page, "draft_title", None) or str(page)
+    notify(
+        user_ids=list(reviewers),
+        organization_id=organization.pk,
+        kind=NotificationKind.REVIEW_REQUESTED,
+        text=f"{who} asked for approval of {title}.",
+        url=reverse("wagtailadmin_pages:edit", args=[page.pk]),
+    )
+
+
+def _display_name(user: Any) -> str:
+    if user is None:
+        return "Someone"
+    profile = getattr(user, "profile", None)
+    name = getattr(profile, "display_name", "") if profile is not None else ""
+    return str(name or user.get_full_name() or user.email)
