@@ -327,11 +327,11 @@ def review_requested(sender: Any, instance: Any, user: Any = None, **kwargs: Any
     if organization is None:
         return
     page = workflow_state.content_object
-    reviewers = (
-        Membership.objects.filter(organization=organization, role__in=APPROVER_ROLES)
-        .exclude(user_id=getattr(user, "pk", None))
-        .values_list("user_id", flat=True)
-    )
+    reviewers = Membership.objects.filter(
+        organization=organization, role__in=APPROVER_ROLES
+    ).values_list("user_id", flat=True)
+    if getattr(user, "pk", None) is not None:
+        reviewers = reviewers.exclude(user_id=user.pk)  # not the person who submitted
     who = _display_name(user)
     title = getattr(page, "draft_title", None) or str(page)
     notify(

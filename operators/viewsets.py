@@ -63,7 +63,7 @@ class _OperatorViewSet(ModelViewSet):
     add_to_reference_index = False
     copy_view_enabled = False
     inspect_view_enabled = True
-    search_backend_name = None  # type: ignore[assignment]
+    search_backend_name = None
 
     def get_permissions_to_register(self) -> Any:
         from django.contrib.auth.models import Permission

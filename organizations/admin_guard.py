@@ -112,6 +112,11 @@ class AdminAccessMiddleware:
             self._check_object(request, kwargs)
         if rule.policy == "bulk":
             self._check_bulk(request)
+        if rule.policy == "audit":
+            from organizations.audit_log import can_read_audit_log
+
+            if not can_read_audit_log(user):
+                raise Http404  # below admin, or no organization the rule lets them manage
         if (
             name == EXTERNAL_LINK_CHOOSER
             and request.method == "POST"
@@ -190,9 +195,10 @@ class AdminAccessMiddleware:
 
 def narrow_filter_choices(context: dict[str, Any], user: Any) -> None:
     """Narrow the choices of every filter in a listing's context that lists people,
-    collections, tags, workflows or tasks to those of the person's organizations (Wagtail builds them from
-    every row: the explorer's owner, the locked pages report's "locked by", site
-    history's user, the collection filters, the most popular tags)."""
+    collections, tags, workflows or tasks to those of the person's organizations
+    (Wagtail builds them from every row: the explorer's owner, the locked pages report's
+    "locked by", site history's user, the collection filters, the most popular tags, the
+    workflow reports' workflows and tasks, whose names are organization names)."""
     if "popular_tags" in context:
         context["popular_tags"] = [
             tag for tag in context["popular_tags"] if tag.pk in _tag_ids(user)

@@ -69,10 +69,8 @@ class AuditLogPermissionPolicy(BasePermissionPolicy):
         return any(self.user_has_permission(user, action) for action in actions)
 
     def user_has_permission_for_instance(self, user: Any, action: str, instance: Any) -> bool:
-        return (
-            action == "view"
-            and audit_events_for(user).filter(pk=getattr(instance, "pk", None)).exists()
-        )
+        pk = getattr(instance, "pk", None)
+        return action == "view" and pk is not None and audit_events_for(user).filter(pk=pk).exists()
 
     def user_has_any_permission_for_instance(self, user: Any, actions: Any, instance: Any) -> bool:
         return any(self.user_has_permission_for_instance(user, a, instance) for a in actions)
@@ -137,6 +135,8 @@ class AuditEventFilterSet(WagtailFilterSet):
 
 
 class AuditLogIndexView(generic.IndexView):
+    page_title = "Audit log"
+
     def get_base_queryset(self) -> QuerySet[AuditEvent]:
         return audit_events_for(self.request.user).select_related("organization", "actor")
 
@@ -147,6 +147,11 @@ class AuditLogInspectView(generic.InspectView):
         if found is None:
             raise Http404
         return found
+
+
+class PersonColumn(Column):
+    def get_value(self, instance: AuditEvent) -> str:
+        return str(instance.actor) if instance.actor_id else "System"
 
 
 class WhatColumn(Column):
@@ -163,9 +168,10 @@ def _in_scope(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         pk = kwargs.get("pk")
-        if pk is not None:
-            if not str(pk).isdigit() or not audit_events_for(request.user).filter(pk=pk).exists():
-                raise Http404
+        if pk is not None and (
+            not str(pk).isdigit() or not audit_events_for(request.user).filter(pk=pk).exists()
+        ):
+            raise Http404
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -191,7 +197,7 @@ class AuditLogViewSet(ModelViewSet):
         "action",  # the title column: links to the event's details
         DateColumn("created_at", label="When", sort_key="created_at"),
         Column("organization", label="Organization", sort_key="organization__name"),
-        Column("actor", label="Person", sort_key="actor__email"),
+        PersonColumn("actor", label="Person", sort_key="actor__email"),
         WhatColumn("target_repr", label="What"),
         Column("ip", label="IP address"),
     ]

@@ -58,6 +58,7 @@ def _admin_only(world: World) -> Callable[[], Any]:
             full["invitations"],
             full["memberships"],
             full["organization"],
+            full["moderation"],  # approving or rejecting is for A's admins
         )
 
     return state

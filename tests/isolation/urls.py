@@ -72,7 +72,15 @@ def _candidates(route: Route, name: str, world: World) -> list[Any]:
     area = route.route
     pages = ids["a_pages"] + ids["b_pages"]
     if name in {"page_id", "parent_page_id", "page_pk", "page_to_move_id", "destination_id"}:
+        if "workflow" in area:  # the page waiting for approval first
+            return ids["submitted_page"] + pages
         return pages
+    if name == "workflow_state_id":
+        return ids["workflow_states"]
+    if name == "task_state_id":
+        return ids["task_states"]
+    if name == "task_id":
+        return ids["tasks"]
     if name in {"document_id", "doc_id"}:
         return ids["documents"]
     if name == "image_id":
@@ -98,6 +106,8 @@ def _candidates(route: Route, name: str, world: World) -> list[Any]:
             ("invitations", "invitations"),
             ("auditevent", "audit_events"),
             ("audit", "audit_events"),
+            ("workflows/tasks", "tasks"),
+            ("workflows", "workflows"),
             ("tag", "tags"),
         ):
             if needle in area:
@@ -110,6 +120,8 @@ def _candidates(route: Route, name: str, world: World) -> list[Any]:
     if name == "action":
         return ["delete", "publish", "unpublish", "move", "add_to_collection", "add_tags"]
     if name == "action_name":
+        if "workflow" in area:
+            return ["approve", "reject"]
         return ["copy", "move", "convert_alias"]
     if name in {"app_name", "content_type_app_name"}:
         return ["home", "dashboards"]
@@ -138,6 +150,10 @@ def _query_probes(world: World) -> list[str]:
         f"?child_of={ids['a_pages'][1]}&descendant_of={ids['a_pages'][1]}&for_explorer=1"
         f"&id={ids['a_pages'][0]}&id={ids['documents'][0]}&id={ids['images'][0]}",
         f"?owner={ids['users'][0]}&locked_by={ids['users'][0]}&user={ids['users'][0]}",
+        # The audit log's and the workflow reports' filters, naming A's rows.
+        f"?actor={ids['users'][1]}&action=invitation.sent&organization={world.a.pk}"
+        f"&workflow={ids['workflows'][0]}&task={ids['tasks'][0]}&requested_by={ids['users'][2]}"
+        "&reviewable=true&export=csv",
     ]
 
 

@@ -30,14 +30,18 @@ from django.utils import timezone
 from PIL import Image as PILImage
 from taggit.models import Tag
 from wagtail.images import get_image_model
-from wagtail.models import Comment, Page
+from wagtail.models import Comment, Page, TaskState, WorkflowState
 
 from dashboards.models import Announcement, OrganizationPage, QuickLink
 from home.models import ContentPage
 from organizations.audit import audit_record
 from organizations.models import AuditEvent, Invitation, Membership, Organization
 from organizations.roles import Role
-from organizations.services import membership_add, organization_create
+from organizations.services import (
+    membership_add,
+    organization_create,
+    organization_set_moderation,
+)
 from secure_documents.models import ProcessingStatus, SecureDocument
 
 PUB, EDT, ADM = "PUB", "EDT", "ADM"
@@ -202,6 +206,13 @@ def build_world() -> World:
     )
     page_b = OrganizationPage.objects.get(organization=b)
 
+    # --- moderation: A's workflow (named after A) with the unpublished page waiting for
+    # A's admins; B moderates too, so B's people have workflow screens of their own.
+    organization_set_moderation(acting_user=people_a[Role.OWNER], organization=a, enabled=True)
+    organization_set_moderation(acting_user=people_b[Role.OWNER], organization=b, enabled=True)
+    a.refresh_from_db()
+    workflow_state = a.workflow.start(unpublished, editor_a)  # type: ignore[union-attr]
+
     # --- snippets ------------------------------------------------------------------------
     everyone = Announcement(
         organization=a,
@@ -295,6 +306,11 @@ def build_world() -> World:
         ),
         "tags": list(Tag.objects.filter(name__startswith="QZ").values_list("pk", flat=True)),
         "page_urls": [page.url, root.url],
+        "submitted_page": [unpublished.pk],
+        "workflow_states": [workflow_state.pk],
+        "task_states": [workflow_state.current_task_state_id],
+        "tasks": list(a.workflow.tasks.values_list("pk", flat=True)),  # type: ignore[union-attr]
+        "workflows": [a.workflow_id],
     }
     return world
 
@@ -352,6 +368,19 @@ def snapshot(organization: Organization) -> dict[str, Any]:
             .values_list("pk", "email", "first_name", "last_name", "is_active", "password")
         ),
         "comments": list(Comment.objects.filter(page__in=pages).values_list("pk", "text")),
+        "moderation": [
+            organization.moderation_enabled,
+            list(
+                WorkflowState.objects.filter(workflow_id=organization.workflow_id)
+                .order_by("pk")
+                .values_list("pk", "status")
+            ),
+            list(
+                TaskState.objects.filter(workflow_state__workflow_id=organization.workflow_id)
+                .order_by("pk")
+                .values_list("pk", "status")
+            ),
+        ],
         "groups": sorted(
             organization.role_groups.values_list("group__name", "group__permissions__codename")
         ),

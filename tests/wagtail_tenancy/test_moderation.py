@@ -66,7 +66,7 @@ def test_switching_moderation_on_provisions_the_organizations_workflow(org_a) ->
 
 def test_switching_it_off_unassigns_cancels_and_gives_editors_publishing_back(org_a) -> None:  # type: ignore[no-untyped-def]
     workflow = _moderate(org_a)
-    page, task_state = _submitted_page(org_a)
+    _page, task_state = _submitted_page(org_a)
     services.organization_set_moderation(
         acting_user=org_a.users[Role.ADMIN], organization=org_a.organization, enabled=False
     )

@@ -34,9 +34,11 @@ def test_organizations_list_with_counts_search_and_filter(client, operator, org_
     assert client.get(ORGS, {"ordering": "-member_count"}).status_code == 200
     export = client.get(ORGS, {"export": "csv"})
     content = b"".join(export.streaming_content) if export.streaming else export.content
-    assert b"alpha" in content and b"bravo" in content
+    assert b"alpha" in content
+    assert b"bravo" in content
     inspect = client.get(f"{ORGS}inspect/{org_a.organization.pk}/")
-    assert inspect.status_code == 200 and "Alpha" in inspect.content.decode()
+    assert inspect.status_code == 200
+    assert "Alpha" in inspect.content.decode()
     # No generic write views: organizations change through their services.
     for path in ("new/", f"edit/{org_a.organization.pk}/", f"delete/{org_a.organization.pk}/"):
         assert client.get(ORGS + path).status_code == 404
