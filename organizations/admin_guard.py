@@ -50,6 +50,8 @@ ADMIN_PREFIXES = ("/admin/", "/django-admin/")
 PAGE_KWARGS = frozenset(
     {"page_id", "parent_page_id", "page_pk", "page_to_move_id", "destination_id"}
 )
+# Workflow steps named by id beside a page (organizations.admin_guard._check_workflow_kwargs).
+WORKFLOW_KWARGS = ("task_state_id", "workflow_state_id", "task_id")
 # Read-only navigation may show the ancestors of the person's organization roots.
 NAVIGATION_VIEWS = frozenset({"wagtailadmin_explore", "wagtailadmin_choose_page_child"})
 CHOSEN_PAGES = "wagtailadmin_choose_page_chosen_multiple"
@@ -106,6 +108,7 @@ class AdminAccessMiddleware:
         if rule.kind is Kind.ACCOUNT:
             return None
         self._check_page_kwargs(request, name, kwargs)
+        self._check_workflow_kwargs(request, kwargs)
         if name == CHOSEN_PAGES:
             self._check_chosen_pages(request)
         if name == EDITING_SESSION_PING:
@@ -149,6 +152,37 @@ class AdminAccessMiddleware:
         allowed = scope_pages(pages, request.user, include_ancestors=navigation).count()
         if allowed != len(page_ids):
             raise Http404
+
+    @staticmethod
+    def _check_workflow_kwargs(request: HttpRequest, kwargs: dict[str, Any]) -> None:
+        """Wagtail's workflow views take a task, task state or workflow state by id beside
+        the page and load it without checking that it belongs to that page: acting on,
+        previewing or naming (in a message, by its task's name) another organization's
+        step. Each must belong to the page named, and a task to one of the person's
+        organizations' workflows."""
+        from django.contrib.contenttypes.models import ContentType
+        from wagtail.models import TaskState, WorkflowState
+
+        named = {key: kwargs[key] for key in WORKFLOW_KWARGS if key in kwargs}
+        if not named:
+            return
+        if any(not str(value).isdigit() for value in named.values()):
+            raise Http404
+        page_id = str(kwargs.get("page_id", ""))
+        page_type = ContentType.objects.get_for_model(Page).pk
+        of_page = {"base_content_type_id": page_type, "object_id": page_id}
+        checks = {
+            "task_state_id": lambda pk: TaskState.objects.filter(
+                pk=pk, **{f"workflow_state__{key}": value for key, value in of_page.items()}
+            ),
+            "workflow_state_id": lambda pk: WorkflowState.objects.filter(pk=pk, **of_page),
+            "task_id": lambda pk: Task.objects.filter(
+                pk=pk, workflow_tasks__workflow__in=workflows_in_scope(request.user)
+            ),
+        }
+        for key, value in named.items():
+            if not checks[key](int(value)).exists():
+                raise Http404
 
     @staticmethod
     def _check_chosen_pages(request: HttpRequest) -> None:

@@ -58,7 +58,9 @@ def _admin_only(world: World) -> Callable[[], Any]:
             full["invitations"],
             full["memberships"],
             full["organization"],
-            full["moderation"],  # approving or rejecting is for A's admins
+            # Approving or rejecting is for A's admins (an editor may cancel or delete
+            # their own submission).
+            [row for row in full["moderation"][2] if row[1] in ("approved", "rejected")],
         )
 
     return state

@@ -168,3 +168,35 @@ def test_workflow_reports_show_the_managed_organizations_only(client, org_a, org
     home = client.get("/admin/").content.decode()
     assert "/admin/reports/workflow/" not in home
     assert "/admin/reports/aging-pages/" not in home
+
+
+def test_workflow_urls_refuse_another_organizations_steps(client, org_a, org_b) -> None:  # type: ignore[no-untyped-def]
+    """Wagtail loads the task, task state or workflow state of these URLs by id without
+    checking it belongs to the page named: a message would name A's task (A's name)."""
+    _moderate(org_a)
+    _moderate(org_b)
+    page_a, task_state_a = _submitted_page(org_a)
+    root_b = OrganizationPage.objects.get(organization=org_b.organization)
+    client.force_login(org_b.users[Role.ADMIN])
+    urls = [
+        reverse("wagtailadmin_pages:workflow_preview", args=[root_b.pk, task_state_a.task_id]),
+        reverse(
+            "wagtailadmin_pages:collect_workflow_action_data",
+            args=[root_b.pk, "approve", task_state_a.pk],
+        ),
+        reverse("wagtailadmin_pages:workflow_action", args=[root_b.pk, "approve", task_state_a.pk]),
+        reverse(
+            "wagtailadmin_pages:workflow_history_detail",
+            args=[root_b.pk, task_state_a.workflow_state_id],
+        ),
+    ]
+    for url in urls:
+        assert client.get(url).status_code == 404, url
+        assert client.post(url).status_code == 404, url
+    assert "ZEBRA-ALPHA" not in client.get("/admin/").content.decode()
+    task_state_a.refresh_from_db()
+    assert task_state_a.status == "in_progress"
+    # A's own admin still reaches them.
+    client.force_login(org_a.users[Role.ADMIN])
+    preview = reverse("wagtailadmin_pages:workflow_preview", args=[page_a.pk, task_state_a.task_id])
+    assert client.get(preview).status_code == 200
