@@ -251,17 +251,20 @@ def organization_settings(request: MemberRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
+                # Moderation first: the update may switch on a two-factor requirement
+                # that the acting person has yet to meet.
+                if form.cleaned_data["moderation_enabled"] != organization.moderation_enabled:
+                    services.organization_set_moderation(
+                        acting_user=request.user,
+                        organization=organization,
+                        enabled=form.cleaned_data["moderation_enabled"],
+                    )
                 services.organization_update(
                     acting_user=request.user,
                     organization=organization,
                     name=form.cleaned_data["name"],
                     slug=form.cleaned_data["slug"],
                     require_mfa=form.cleaned_data["require_mfa"],
-                )
-                services.organization_set_moderation(
-                    acting_user=request.user,
-                    organization=organization,
-                    enabled=form.cleaned_data["moderation_enabled"],
                 )
         except ValidationError as exc:
             organization.refresh_from_db()
