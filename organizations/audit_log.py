@@ -199,7 +199,7 @@ class AuditLogViewSet(ModelViewSet):
         Column("organization", label="Organization", sort_key="organization__name"),
         PersonColumn("actor", label="Person", sort_key="actor__email"),
         WhatColumn("target_repr", label="What"),
-        Column("ip", label="IP address"),
+        Column("ip", label="IP address", classname="op-nowrap"),
     ]
     list_export = [
         "created_at",
