@@ -25,8 +25,10 @@ class Organization(models.Model):  # type: ignore[django-manager-missing]
         default=False, help_text="Members must set up two-factor authentication to enter."
     )
     storage_quota_bytes = models.BigIntegerField(default=DEFAULT_STORAGE_QUOTA)
+    # A database default too: rows written as bare SQL (data migrations, restores) get it.
     moderation_enabled = models.BooleanField(
         default=False,
+        db_default=False,
         help_text="Editors submit pages for approval; the organization's admins publish them.",
     )
     is_personal = models.BooleanField(default=False, editable=False)

@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='organization',
             name='moderation_enabled',
-            field=models.BooleanField(default=False, help_text="Editors submit pages for approval; the organization's admins publish them."),
+            field=models.BooleanField(default=False, db_default=False, help_text="Editors submit pages for approval; the organization's admins publish them."),
         ),
         migrations.AddField(
             model_name='organization',
