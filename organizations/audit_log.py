@@ -118,7 +118,7 @@ class AuditEventFilterSet(WagtailFilterSet):
         request = self.request
         if request is None:
             return
-        actions = (
+        actions = list(
             audit_events_for(request.user)
             .order_by("action")
             .values_list("action", flat=True)
