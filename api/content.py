@@ -1,0 +1,118 @@
+"""Headless content: Wagtail's API v2 (pages, images, documents) through its documented
+extension points (endpoint classes, the router), scoped by the access rule.
+
+- Anonymous callers: the public pages (``organizations.pages.public_pages``: the site
+  outside organizations and the subtrees of organizations that published their site),
+  the images of organizations that published their site, no documents (a document is
+  always for signed-in members, as its serve view says).
+- A token: its organization's live pages, images and the documents its role may see,
+  nothing else (its person is bound to the token's organization, api/auth.py).
+- A signed-in browser: the public content and that of the organizations the rule lets
+  the person view.
+
+Only the token and the session authenticate (no HTTP Basic passwords: sign-in has
+two-factor and rate limits); answers are JSON only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from rest_framework.authentication import BaseAuthentication, SessionAuthentication
+from rest_framework.exceptions import AuthenticationFailed, Throttled
+from rest_framework.renderers import JSONRenderer
+from wagtail.api.v2.router import WagtailAPIRouter
+from wagtail.api.v2.views import PagesAPIViewSet
+from wagtail.documents.api.v2.views import DocumentsAPIViewSet
+from wagtail.images.api.v2.views import ImagesAPIViewSet
+from wagtail.models import Page, Site
+
+from api.auth import token_from
+from api.errors import ApiError
+from api.registry import CONTENT_NAMESPACE
+from organizations import access
+from organizations.pages import public_pages, root_pages
+from secure_documents.models import ProcessingStatus
+from secure_images.access import with_site_public
+
+
+class ContentTokenAuthentication(BaseAuthentication):
+    """``Authorization: Bearer <token>``, checked, counted and bound as for /api/v1/."""
+
+    def authenticate(self, request: Any) -> tuple[Any, Any] | None:
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        scheme, _, raw = header.partition(" ")
+        if scheme.lower() != "bearer" or not raw.strip():
+            return None
+        try:
+            token = token_from(request._request, raw.strip())
+        except ApiError as exc:
+            if exc.status == 429:
+                raise Throttled(wait=int(exc.headers.get("Retry-After", "60"))) from exc
+            raise AuthenticationFailed(exc.message) from exc
+        return token.user, token
+
+    def authenticate_header(self, request: Any) -> str:
+        return 'Bearer realm="api"'
+
+
+def is_token_request(request: Any) -> bool:
+    return getattr(request._request, "api_token", None) is not None
+
+
+def organizations_in_scope(request: Any) -> list[int]:
+    """The organizations whose content the caller may read through the rule."""
+    return sorted(access.organization_ids(request.user))
+
+
+def organization_pages(organization_ids: list[int]) -> Q:
+    paths = root_pages().filter(organization_id__in=organization_ids).values_list("path", flat=True)
+    condition = Q(pk__in=[])
+    for path in paths:
+        condition |= Q(path__startswith=path)
+    return condition
+
+
+class ScopedContentMixin:
+    authentication_classes = [ContentTokenAuthentication, SessionAuthentication]
+    renderer_classes = [JSONRenderer]
+    request: Any
+
+
+class ContentPagesEndpoint(ScopedContentMixin, PagesAPIViewSet):
+    def get_base_queryset(self) -> QuerySet[Page]:
+        request = self.request
+        own = organization_pages(organizations_in_scope(request))
+        if is_token_request(request):
+            return Page.objects.live().filter(own).order_by("path")
+        site = Site.find_for_request(request)
+        public: Q = Q(pk__in=public_pages(site.root_page).values("pk")) if site else Q(pk__in=[])
+        return Page.objects.live().filter(public | own).order_by("path")
+
+
+class ContentImagesEndpoint(ScopedContentMixin, ImagesAPIViewSet):
+    def get_queryset(self) -> QuerySet[Any]:
+        request = self.request
+        rows = self.model.objects.all()
+        own = Q(organization_id__in=organizations_in_scope(request))
+        if is_token_request(request):
+            return rows.filter(own).order_by("id")
+        published = with_site_public(rows, "organization").filter(
+            site_public=True, organization__is_active=True
+        )
+        return rows.filter(own | Q(pk__in=published.values("pk"))).order_by("id")
+
+
+class ContentDocumentsEndpoint(ScopedContentMixin, DocumentsAPIViewSet):
+    def get_queryset(self) -> QuerySet[Any]:
+        rows = self.model.objects.exclude(status=ProcessingStatus.REJECTED)
+        return access.filter_visible(rows, self.request.user, min_role_field="min_role").order_by(
+            "id"
+        )
+
+
+router = WagtailAPIRouter(CONTENT_NAMESPACE)
+router.register_endpoint("pages", ContentPagesEndpoint)
+router.register_endpoint("images", ContentImagesEndpoint)
+router.register_endpoint("documents", ContentDocumentsEndpoint)
