@@ -112,7 +112,11 @@ class ContentDocumentsEndpoint(ScopedContentMixin, DocumentsAPIViewSet):
         )
 
 
+ENDPOINTS: dict[str, type[Any]] = {
+    "pages": ContentPagesEndpoint,
+    "images": ContentImagesEndpoint,
+    "documents": ContentDocumentsEndpoint,
+}
 router = WagtailAPIRouter(CONTENT_NAMESPACE)
-router.register_endpoint("pages", ContentPagesEndpoint)
-router.register_endpoint("images", ContentImagesEndpoint)
-router.register_endpoint("documents", ContentDocumentsEndpoint)
+for _name, _endpoint in ENDPOINTS.items():
+    router.register_endpoint(_name, _endpoint)
