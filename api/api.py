@@ -34,7 +34,7 @@ api = NinjaAPI(
         "Organizations, members, invitations, documents, announcements and the audit log. "
         "Authenticate with `Authorization: Bearer <token>` (tokens are made in the "
         "portal, under an organization's API tokens) or the browser's session (with "
-        "the CSRF token for writes). Errors: `{\"error\": {\"code\", \"message\", \"details\"}}`."
+        'the CSRF token for writes). Errors: `{"error": {"code", "message", "details"}}`.'
     ),
     auth=AUTH,
     urls_namespace=NAMESPACE,

@@ -22,7 +22,7 @@ from organizations import access
 from organizations.log_context import note_organization
 from organizations.ratelimit import consume
 
-INVALID_TOKEN = "The token is not valid: unknown, expired or revoked."
+INVALID_TOKEN = "The token is not valid: unknown, expired or revoked."  # noqa: S105
 
 
 def bind_request(request: HttpRequest, token: ApiToken) -> None:

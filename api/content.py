@@ -33,6 +33,7 @@ from api.errors import ApiError
 from api.registry import CONTENT_NAMESPACE
 from organizations import access
 from organizations.pages import public_pages, root_pages
+from organizations.roles import Capability
 from secure_documents.models import ProcessingStatus
 from secure_images.access import with_site_public
 
@@ -74,6 +75,12 @@ def organization_pages(organization_ids: list[int]) -> Q:
     return condition
 
 
+def without_tags(fields: list[str]) -> list[str]:
+    """Tags are for editors (the admin's media listings), not for everyone who may see
+    a file: not among the fields the content API offers."""
+    return [name for name in fields if name != "tags"]
+
+
 class ScopedContentMixin:
     authentication_classes = [ContentTokenAuthentication, SessionAuthentication]
     renderer_classes = [JSONRenderer]
@@ -92,24 +99,34 @@ class ContentPagesEndpoint(ScopedContentMixin, PagesAPIViewSet):
 
 
 class ContentImagesEndpoint(ScopedContentMixin, ImagesAPIViewSet):
+    """Images as the admin's media policy has them: those of organizations where the
+    caller may edit content (their titles and tags are editors' business), plus those of
+    organizations that published their site (their pages show them to everyone)."""
+
+    meta_fields = without_tags(ImagesAPIViewSet.meta_fields)
+    listing_default_fields = without_tags(ImagesAPIViewSet.listing_default_fields)
+
     def get_queryset(self) -> QuerySet[Any]:
         request = self.request
-        rows = self.model.objects.all()
-        own = Q(organization_id__in=organizations_in_scope(request))
-        if is_token_request(request):
-            return rows.filter(own).order_by("id")
-        published = with_site_public(rows, "organization").filter(
-            site_public=True, organization__is_active=True
+        rows = with_site_public(self.model.objects.all(), "organization")
+        editing = Q(
+            organization_id__in=access.organization_ids(request.user, Capability.EDIT_CONTENT)
         )
-        return rows.filter(own | Q(pk__in=published.values("pk"))).order_by("id")
+        published = Q(site_public=True, organization__is_active=True)
+        if is_token_request(request):
+            in_scope = Q(organization_id__in=organizations_in_scope(request))
+            return rows.filter(in_scope & (editing | published)).order_by("id")
+        return rows.filter(editing | published).order_by("id")
 
 
 class ContentDocumentsEndpoint(ScopedContentMixin, DocumentsAPIViewSet):
+    meta_fields = without_tags(DocumentsAPIViewSet.meta_fields)
+    listing_default_fields = without_tags(DocumentsAPIViewSet.listing_default_fields)
+
     def get_queryset(self) -> QuerySet[Any]:
         rows = self.model.objects.exclude(status=ProcessingStatus.REJECTED)
-        return access.filter_visible(rows, self.request.user, min_role_field="min_role").order_by(
-            "id"
-        )
+        visible = access.filter_visible(rows, self.request.user, min_role_field="min_role")
+        return visible.order_by("id")
 
 
 ENDPOINTS: dict[str, type[Any]] = {

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from api.models import ApiToken
 
-TOKEN_PREFIX = "op"
+TOKEN_PREFIX = "op"  # noqa: S105 - a label, not a secret
 # last_used_at is written at most once a minute per token: not a write per request.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 

@@ -23,7 +23,6 @@ from organizations.audit import audit_record
 from organizations.models import Organization
 from organizations.roles import Capability, Role, has_capability
 
-
 # The announcement body's editor features (dashboards.models.Announcement.body).
 BODY_FEATURES = ["bold", "italic", "link", "ol", "ul"]
 

@@ -207,4 +207,3 @@ def document_download(request: HttpRequest, org_slug: str, public_id: UUID) -> H
     if document.status == ProcessingStatus.REJECTED:
         raise ApiError(404)
     return document_views.serve(request, document.pk, document.filename)
-

@@ -14,9 +14,9 @@ from api.schemas import (
     InvitationIn,
     InvitationListOut,
     InvitationOut,
-    MeOut,
     MemberListOut,
     MemberOut,
+    MeOut,
     RoleIn,
 )
 from organizations import access, services

@@ -26,7 +26,9 @@ def _image(tenant: Any, title: str) -> Any:
     buffer = io.BytesIO()
     PILImage.new("RGB", (4, 4), (10, 20, 30)).save(buffer, format="PNG")
     image = get_image_model()(
-        title=title, collection=tenant.organization.collection, uploaded_by_user=tenant.users["owner"]
+        title=title,
+        collection=tenant.organization.collection,
+        uploaded_by_user=tenant.users["owner"],
     )
     image.file = ImageFile(io.BytesIO(buffer.getvalue()), name="pic.png")
     image.save()
@@ -48,7 +50,9 @@ def content(org_a: Any, org_b: Any) -> dict[str, Any]:
         made[f"page_{key}"] = page
         made[f"image_{key}"] = _image(tenant, f"Image {marker}")
         made[f"doc_{key}"] = document(tenant, "plain.txt", b"plain words", title=f"Doc {marker}")
-        made[f"secret_{key}"] = document(tenant, "board.txt", b"board words", title=f"Board {marker}")
+        made[f"secret_{key}"] = document(
+            tenant, "board.txt", b"board words", title=f"Board {marker}"
+        )
         made[f"secret_{key}"].min_role = Role.ADMIN
         made[f"secret_{key}"].save()
     return made
@@ -85,7 +89,10 @@ def test_a_token_sees_its_organization_only(
     assert f"Page {MARKER_B}" in pages
     assert not any(MARKER_A in title for title in pages)
     assert "Org Portal" not in pages  # not even the public home page
-    assert _titles(client, "images", **auth) == {f"Image {MARKER_B}"}
+    # A viewer of members-only B: images are its editors' (titles, tags), as in the admin.
+    assert _titles(client, "images", **auth) == set()
+    editor = bearer(make_token(org_b, Role.EDITOR))
+    assert _titles(client, "images", **editor) == {f"Image {MARKER_B}"}
     # A viewer's token: the admins' document stays out of reach.
     assert _titles(client, "documents", **auth) == {f"Doc {MARKER_B}"}
     for kind in ("pages", "images", "documents"):
@@ -93,7 +100,7 @@ def test_a_token_sees_its_organization_only(
         response = client.get(f"/api/v1/content/{kind}/{foreign.pk}/", **auth)
         assert response.status_code == 404, kind
         assert MARKER_A not in response.content.decode()
-    found = client.get(f"/api/v1/content/pages/find/?html_path=/alpha/page/", **auth)
+    found = client.get("/api/v1/content/pages/find/?html_path=/alpha/page/", **auth)
     assert found.status_code == 404
     admin = bearer(make_token(org_b, Role.ADMIN))
     assert _titles(client, "documents", **admin) == {f"Doc {MARKER_B}", f"Board {MARKER_B}"}
@@ -106,7 +113,8 @@ def test_a_session_sees_public_content_and_its_organizations(
     client.force_login(org_b.users[Role.MEMBER])
     pages = _titles(client, "pages")
     assert {f"Page {MARKER_A}", f"Page {MARKER_B}"} <= pages
-    assert _titles(client, "images") == {f"Image {MARKER_A}", f"Image {MARKER_B}"}
+    # B is members-only: its images are for its editors (titles, tags), as in the admin.
+    assert _titles(client, "images") == {f"Image {MARKER_A}"}
     assert _titles(client, "documents") == {f"Doc {MARKER_B}"}
 
 

@@ -28,14 +28,16 @@ def _sections() -> dict[str, str]:
 def test_every_operation_of_the_schema_is_documented_and_only_those() -> None:
     schema = Client().get("/api/v1/openapi.json").json()
     operations = {
-        f"{method.upper()} {path}" for path, methods in schema["paths"].items() for method in methods
+        f"{method.upper()} {path}"
+        for path, methods in schema["paths"].items()
+        for method in methods
     }
     sections = _sections()
     documented = {name for name in sections if CONTENT_PREFIX not in name}
     assert operations - documented == set(), "document these in docs/api.md"
     assert documented - operations == set(), "these are not in the schema"
     for name, body in sections.items():
-        method, path = name.split(" ", 1)
+        method, _path = name.split(" ", 1)
         assert "```sh\ncurl" in body, f"{name}: no curl example"
         if method != "GET":
             assert f"-X {method}" in body, f"{name}: the example does not use {method}"
