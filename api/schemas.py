@@ -3,12 +3,28 @@ schema is generated from."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import AfterValidator, Field
+
+
+def _as_utc(value: datetime) -> datetime:
+    """Any valid offset (RFC 3339 allows up to 23:59) as UTC, which the database takes;
+    a naive time is UTC."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("The time is out of range.") from exc
+
+
+UtcDateTime = Annotated[datetime, AfterValidator(_as_utc)]
+# An opaque cursor from a previous page (base64url).
+Cursor = Annotated[str, Field(max_length=200, pattern=r"^[A-Za-z0-9_-]*$")]
 
 RoleName = Literal["owner", "admin", "editor", "member", "viewer"]
 AudienceName = Literal["", "owner", "admin", "editor", "member", "viewer"]
@@ -82,8 +98,16 @@ class InvitationListOut(Schema):
     items: list[InvitationOut]
 
 
+# An address Django's EmailValidator accepts (the invitation service checks with it), as a
+# pattern clients and schema-driven tools can read.
+EMAIL_PATTERN = (
+    r"^[A-Za-z0-9_+-]+(\.[A-Za-z0-9_+-]+)*"
+    r"@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+)
+
+
 class InvitationIn(Schema):
-    email: str = Field(max_length=254)
+    email: str = Field(max_length=254, pattern=EMAIL_PATTERN, json_schema_extra={"format": "email"})
     role: RoleName = "member"
 
 
@@ -127,8 +151,8 @@ class AnnouncementIn(Schema):
     title: str = Field(min_length=1, max_length=200)
     body: str = Field(max_length=20000)
     audience: AudienceName = ""
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
+    starts_at: UtcDateTime | None = None
+    ends_at: UtcDateTime | None = None
 
 
 class AuditEventOut(Schema):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
@@ -11,7 +10,7 @@ from pydantic import Field
 
 from api.context import organization_access
 from api.pagination import MAX_LIMIT, page
-from api.schemas import AuditPageOut, ErrorOut
+from api.schemas import AuditPageOut, Cursor, ErrorOut, UtcDateTime
 from organizations.access import ceilings_within
 from organizations.models import AuditEvent
 from organizations.roles import Capability
@@ -25,9 +24,9 @@ class AuditFilters(Schema):
     )
     actor: str | None = Field(None, max_length=254, description="the acting person's email")
     target_type: str | None = Field(None, max_length=64)
-    since: datetime | None = None
-    until: datetime | None = None
-    cursor: str | None = Field(None, max_length=200)
+    since: UtcDateTime | None = None
+    until: UtcDateTime | None = None
+    cursor: Cursor | None = None
     limit: int = Field(50, ge=1, le=MAX_LIMIT)
 
 

@@ -3,7 +3,6 @@ through the one serve view, delete. Writes go through secure_documents.services.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
@@ -17,7 +16,7 @@ from pydantic import Field
 from api.context import organization_access
 from api.errors import ApiError
 from api.pagination import MAX_LIMIT, page
-from api.schemas import DocumentOut, DocumentPageOut, ErrorOut
+from api.schemas import Cursor, DocumentOut, DocumentPageOut, ErrorOut, UtcDateTime
 from organizations.roles import Capability
 from secure_documents import services
 from secure_documents import views as document_views
@@ -50,10 +49,10 @@ class DocumentFilters(Schema):
     q: str | None = Field(None, max_length=200, description="words in the title")
     status: Literal["pending", "clean", "rejected", "failed"] | None = None
     content_type: str | None = Field(None, max_length=127)
-    created_after: datetime | None = None
-    created_before: datetime | None = None
+    created_after: UtcDateTime | None = None
+    created_before: UtcDateTime | None = None
     mine: bool = Field(False, description="only documents you uploaded")
-    cursor: str | None = Field(None, max_length=200)
+    cursor: Cursor | None = None
     limit: int = Field(25, ge=1, le=MAX_LIMIT)
 
 
