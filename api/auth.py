@@ -29,12 +29,12 @@ def bind_request(request: HttpRequest, token: ApiToken) -> None:
     """The request acts as the token's person, in the token's organization only."""
     request.user = token.user
     request.api_token = token  # type: ignore[attr-defined]
-    access.bind_to_organization(token.user, token.organization_id)  # type: ignore[arg-type]
-    note_organization(token.organization_id)  # type: ignore[arg-type]
+    access.bind_to_organization(token.user, token.organization_id)
+    note_organization(token.organization_id)
 
 
 def check_rate(token: ApiToken) -> None:
-    result = consume(token.organization_id, settings.API_RATE_LIMIT, "api-token", token.pk)  # type: ignore[arg-type]
+    result = consume(token.organization_id, settings.API_RATE_LIMIT, "api-token", token.pk)
     if not result.allowed:
         raise ApiError(
             429,

@@ -57,7 +57,9 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
-def error_body(status: int, message: str = "", *, code: str = "", details: Any = None) -> dict:
+def error_body(
+    status: int, message: str = "", *, code: str = "", details: Any = None
+) -> dict[str, Any]:
     return {
         "error": {
             "code": code or STATUS_CODES.get(status, "error"),

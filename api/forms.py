@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django import forms
 from django.utils import timezone
@@ -27,6 +27,6 @@ class TokenCreateForm(forms.Form):
     )
     expires = forms.ChoiceField(label="Expires", choices=EXPIRY_CHOICES, initial="90")
 
-    def expires_at(self) -> timezone.datetime | None:
+    def expires_at(self) -> datetime | None:
         value = self.cleaned_data["expires"]
         return None if value == "never" else timezone.now() + timedelta(days=int(value))

@@ -96,7 +96,7 @@ def announcement_publish(*, acting_user: Any, announcement: Announcement) -> Ann
     """Publish the latest revision; the ``published`` receivers audit and notify."""
     access.require(
         acting_user,
-        announcement.organization_id,  # type: ignore[arg-type]
+        announcement.organization_id,
         Capability.EDIT_CONTENT,
         min_role=announcement.min_role,
     )

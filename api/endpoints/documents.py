@@ -7,7 +7,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
@@ -138,7 +138,7 @@ def document_upload(
     """Upload one file (``multipart/form-data``, field ``file``; optional ``title``).
     The checks of the portal apply: size, type and content, quota, rate."""
     membership = organization_access(request, org_slug, Capability.UPLOAD_DOCUMENTS, write=True)
-    if not request.content_type.startswith("multipart/form-data"):
+    if not (request.content_type or "").startswith("multipart/form-data"):
         raise ApiError(415, "Send the file as multipart/form-data, in the field 'file'.")
     handler = getattr(request, "upload_handlers", [None])[0]
     for name, reason in getattr(handler, "rejected", []):
@@ -199,7 +199,9 @@ def document_delete(request: HttpRequest, org_slug: str, public_id: UUID) -> tup
     response={200: None, **ERRORS},
     url_name="document_download",
 )
-def document_download(request: HttpRequest, org_slug: str, public_id: UUID) -> HttpResponse:
+def document_download(
+    request: HttpRequest, org_slug: str, public_id: UUID
+) -> HttpResponse | StreamingHttpResponse:
     """The file, through the same serve view as ``/documents/<id>/<name>`` (the access
     rule, the download recorded, ranges, the configured way of sending)."""
     _membership, document = _find(request, org_slug, public_id)
