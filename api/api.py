@@ -17,9 +17,10 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
 
 from api.auth import AUTH
+from api.context import organization_access
 from api.endpoints import announcements, audit, documents, people
 from api.errors import ApiError, error_response
-from api.registry import NAMESPACE
+from api.registry import NAMESPACE, rule_for
 
 logger = structlog.get_logger(__name__)
 
@@ -54,8 +55,24 @@ def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
     )
 
 
+def _access_first(request: HttpRequest) -> None:
+    """Input is judged after the access rule: an organization the caller may not enter
+    is a 404 (and a capability their role lacks a 403) whatever the body says, as for a
+    valid body. The capability is the registry's for the URL (api/registry.py)."""
+    match = request.resolver_match
+    slug = match.kwargs.get("org_slug") if match else None
+    rule = rule_for(match.view_name) if match else None
+    capability = rule.capability_for(request.method or "GET") if rule is not None else None
+    if slug and capability is not None:
+        organization_access(request, str(slug), capability)
+
+
 @api.exception_handler(SchemaValidationError)
 def _schema_error(request: HttpRequest, exc: SchemaValidationError) -> HttpResponse:
+    try:
+        _access_first(request)
+    except ApiError as refusal:
+        return _api_error(request, refusal)
     details = [
         {
             "field": ".".join(str(part) for part in error.get("loc", ())[1:])
@@ -95,6 +112,11 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400:  # a body that cannot be parsed: access first, as above
+        try:
+            _access_first(request)
+        except ApiError as refusal:
+            return _api_error(request, refusal)
     return error_response(exc.status_code, str(exc))
 
 

@@ -35,10 +35,14 @@ class Kind(StrEnum):
 class Rule:
     kind: Kind
     capability: Capability | None = None  # ORGANIZATION: what the rule is asked for
+    by_method: tuple[tuple[str, Capability], ...] = ()  # methods that need more
+
+    def capability_for(self, method: str) -> Capability | None:
+        return dict(self.by_method).get(method, self.capability)
 
 
-def _org(capability: Capability) -> Rule:
-    return Rule(Kind.ORGANIZATION, capability)
+def _org(capability: Capability, **by_method: Capability) -> Rule:
+    return Rule(Kind.ORGANIZATION, capability, tuple(sorted(by_method.items())))
 
 
 RULES: dict[str, Rule] = {
@@ -48,15 +52,16 @@ RULES: dict[str, Rule] = {
     f"{NAMESPACE}:me": Rule(Kind.PERSON),
     # members and invitations (GET lists, POST/PATCH/DELETE the portal's role rules)
     f"{NAMESPACE}:members": _org(Capability.VIEW),
-    f"{NAMESPACE}:member": _org(Capability.MANAGE_MEMBERS),
+    # (DELETE with your own membership's id is leaving: any member may)
+    f"{NAMESPACE}:member": _org(Capability.VIEW, PATCH=Capability.MANAGE_MEMBERS),
     f"{NAMESPACE}:invitations": _org(Capability.MANAGE_MEMBERS),
     f"{NAMESPACE}:invitation": _org(Capability.MANAGE_MEMBERS),
     # documents: the library's rules (view, upload; delete as the service decides)
-    f"{NAMESPACE}:documents": _org(Capability.VIEW),
+    f"{NAMESPACE}:documents": _org(Capability.VIEW, POST=Capability.UPLOAD_DOCUMENTS),
     f"{NAMESPACE}:document": _org(Capability.VIEW),
     f"{NAMESPACE}:document_download": _org(Capability.VIEW),
     # announcements: members read, editors write
-    f"{NAMESPACE}:announcements": _org(Capability.VIEW),
+    f"{NAMESPACE}:announcements": _org(Capability.VIEW, POST=Capability.EDIT_CONTENT),
     f"{NAMESPACE}:announcement_publish": _org(Capability.EDIT_CONTENT),
     # the audit log: the organization's admins
     f"{NAMESPACE}:audit_log": _org(Capability.MANAGE_ORGANIZATION),
