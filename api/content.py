@@ -26,13 +26,13 @@ from wagtail.api.v2.router import WagtailAPIRouter
 from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.documents.api.v2.views import DocumentsAPIViewSet
 from wagtail.images.api.v2.views import ImagesAPIViewSet
-from wagtail.models import Page, Site
+from wagtail.models import Page, PageViewRestriction, Site
 
 from api.auth import token_from
 from api.errors import ApiError
 from api.registry import CONTENT_NAMESPACE
 from organizations import access
-from organizations.pages import public_pages, root_pages
+from organizations.pages import ROOT_DEPTH, public_pages, root_pages
 from organizations.roles import Capability
 from secure_documents.models import ProcessingStatus
 from secure_images.access import with_site_public
@@ -87,15 +87,33 @@ class ScopedContentMixin:
     request: Any
 
 
+def refused_inside(request: Any, organization_ids: list[int]) -> Q:
+    """Pages the organizations' editors restricted further (Wagtail's privacy setting on a
+    page below the root: signed-in people, or some of the role groups) that this caller
+    does not pass, as Wagtail's own check of each restriction answers."""
+    paths = root_pages().filter(organization_id__in=organization_ids).values_list("path", flat=True)
+    inside = Q(pk__in=[])
+    for path in paths:
+        inside |= Q(page__path__startswith=path)
+    refused = Q(pk__in=[])
+    restrictions = PageViewRestriction.objects.filter(inside, page__depth__gt=ROOT_DEPTH)
+    for restriction in restrictions.select_related("page").prefetch_related("groups"):
+        if not restriction.accept_request(request._request):
+            refused |= Q(path__startswith=restriction.page.path)
+    return refused
+
+
 class ContentPagesEndpoint(ScopedContentMixin, PagesAPIViewSet):
     def get_base_queryset(self) -> QuerySet[Page]:
         request = self.request
-        own = organization_pages(organizations_in_scope(request))
+        organization_ids = organizations_in_scope(request)
+        own = organization_pages(organization_ids)
+        pages = Page.objects.live().exclude(refused_inside(request, organization_ids))
         if is_token_request(request):
-            return Page.objects.live().filter(own).order_by("path")
+            return pages.filter(own).order_by("path")
         site = Site.find_for_request(request)
         public: Q = Q(pk__in=public_pages(site.root_page).values("pk")) if site else Q(pk__in=[])
-        return Page.objects.live().filter(public | own).order_by("path")
+        return pages.filter(public | own).order_by("path")
 
 
 class ContentImagesEndpoint(ScopedContentMixin, ImagesAPIViewSet):

@@ -127,3 +127,22 @@ def test_a_suspended_organization_shows_nothing_to_its_token(
     client = Client()
     for kind in ("pages", "images", "documents"):
         assert _titles(client, kind, **auth) == set(), kind
+
+
+def test_pages_an_editor_restricted_to_some_roles_stay_with_those_roles(
+    content: dict[str, Any], org_b: Any
+) -> None:
+    from wagtail.models import PageViewRestriction
+
+    board = content["page_b"].add_child(instance=ContentPage(title="Board only", slug="board"))
+    board.save_revision().publish()
+    restriction = PageViewRestriction.objects.create(
+        page=board, restriction_type=PageViewRestriction.GROUPS
+    )
+    restriction.groups.set([org_b.organization.role_groups.get(role=Role.ADMIN).group])
+    client = Client()
+    viewer = bearer(make_token(org_b, Role.VIEWER))
+    admin = bearer(make_token(org_b, Role.ADMIN))
+    assert "Board only" not in _titles(client, "pages", **viewer)
+    assert client.get(f"/api/v1/content/pages/{board.pk}/", **viewer).status_code == 404
+    assert "Board only" in _titles(client, "pages", **admin)
