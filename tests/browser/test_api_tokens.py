@@ -10,14 +10,13 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_member_portal import (  # noqa: F401 - fixtures
-    LAYOUTS,
-    Console,
-    World,
-    assert_fits,
-    open_as,
-    world,
-)
+from tests.browser import test_member_portal as portal
+from tests.browser.test_member_portal import LAYOUTS, Console, World, assert_fits
+
+# The member portal's fixtures: its world (Acme with an owner and a member) and a
+# signed-in page at a size and theme.
+world = portal.world
+open_as = portal.open_as
 
 
 @pytest.mark.parametrize(("size", "theme"), LAYOUTS)
