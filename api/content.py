@@ -105,6 +105,12 @@ def refused_inside(request: Any, organization_ids: list[int]) -> Q:
 
 class ContentPagesEndpoint(ScopedContentMixin, PagesAPIViewSet):
     def get_base_queryset(self) -> QuerySet[Page]:
+        # Wagtail asks for it several times per request (listing, filters, serializer).
+        if not hasattr(self, "_scoped_pages"):
+            self._scoped_pages = self._scoped_base_queryset()
+        return self._scoped_pages
+
+    def _scoped_base_queryset(self) -> QuerySet[Page]:
         request = self.request
         organization_ids = organizations_in_scope(request)
         own = organization_pages(organization_ids)
