@@ -3,12 +3,15 @@ from __future__ import annotations
 from allauth.account import views as allauth_views
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import TemplateView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.admin.auth import require_admin_access
 
+from api.api import api as api_v1
+from api.content import router as content_api
+from api.views import api_not_found
 from config import health, metrics
 from config.views import frontend_login_redirect, not_found, server_error
 from home import views as home_views
@@ -117,6 +120,10 @@ urlpatterns = [
         not_found,
         name="wagtailcore_authenticate_with_password",
     ),
+    # The REST API and the headless content API; any other /api/ path is the API's 404.
+    path("api/v1/", api_v1.urls),
+    path("api/v1/content/", content_api.urls),
+    re_path(r"^api/", api_not_found),
     path("portal/", organization_views.portal_entry, name="portal"),
     path(
         "invitations/<str:token>/",
@@ -127,6 +134,7 @@ urlpatterns = [
     path("", include("organizations.urls")),
     path("", include("dashboards.urls")),
     path("", include("secure_documents.urls")),
+    path("", include("api.urls")),
 ]
 
 if settings.DEBUG:

@@ -353,3 +353,17 @@ def require_capability(membership: Membership | None, capability: Capability) ->
     capability of the person's role."""
     if membership is None or not has_capability(membership.role, capability):
         raise PermissionDenied(DENIAL_MESSAGES[Denial.ROLE])
+
+
+# --- a request bound to one organization ---------------------------------------------------
+
+
+def bind_to_organization(user: Any, organization_id: int) -> Membership | None:
+    """Make ``user`` (an object for one request) a member of ``organization_id`` only, as
+    far as this rule is concerned: every later ``check``, ``require``, ``grants`` and
+    ``visible_q`` on the same object sees that one membership (or none). API tokens are
+    bound to the organization they were made for, so a token never reaches another
+    organization of its owner. Returns the membership, with the rule's facts, or None."""
+    membership = memberships_with_facts(user).filter(organization_id=organization_id).first()
+    setattr(user, _GRANTS_ATTR, [membership] if membership is not None else [])
+    return membership

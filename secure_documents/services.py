@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import time
 from typing import IO, Any
 
 import structlog
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Sum
@@ -26,8 +24,8 @@ from wagtail.images import get_image_model
 
 from organizations import access, outbox
 from organizations.audit import audit_record
-from organizations.cache import org_cache_key
 from organizations.models import Organization
+from organizations.ratelimit import consume
 from organizations.roles import Capability, has_capability
 from secure_documents.access import DOWNLOAD_ACTION
 from secure_documents.models import ProcessingStatus, SecureDocument
@@ -64,26 +62,8 @@ def storage_used(organization: Organization | int) -> int:
     return int(total or 0)
 
 
-def _parse_rate(rate: str) -> tuple[int, int]:
-    count, _, period = rate.partition("/")
-    seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}[period.strip()[-1]]
-    return int(count), seconds
-
-
 def _check_rate(user: Any, organization: Organization) -> None:
-    limit, period = _parse_rate(settings.DOCUMENT_UPLOAD_RATE)
-    window = int(time.time() // period)
-    key = org_cache_key(organization, "upload-rate", user.pk, window)
-    cache.add(key, 0, timeout=period * 2)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=period * 2)
-        count = 1
-    if count is None:  # the cache is down (it fails open): so does the rate limit
-        logger.warning("upload_rate_limit_unavailable", organization_id=organization.pk)
-        return
-    if count > limit:
+    if not consume(organization, settings.DOCUMENT_UPLOAD_RATE, "upload", user.pk).allowed:
         raise ValidationError(
             "Too many uploads in a short time. Wait a minute and try again.", code="rate_limited"
         )

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "organizations",
     "dashboards",
     "operators",
+    "api",
     "ui",
     "channels",
     "wagtail.contrib.forms",
@@ -81,6 +82,7 @@ INSTALLED_APPS = [
     # others" (recorded at sign-in; no per-request activity tracking).
     "allauth.usersessions",
     "django_htmx",
+    "ninja",  # the API's interactive docs (its templates and static files)
     "django_structlog",
     "django_filters",
     "django_tables2",
@@ -109,6 +111,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Before anything reads the body: the admin's uploads keep their names as sent.
     "secure_documents.middleware.AdminUploadMiddleware",
+    # /api/: classified URLs only, upload limits before the body is read, one error shape.
+    "api.middleware.ApiMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -535,6 +539,8 @@ DOCUMENT_ALLOWED_EXTENSIONS = env.list(
     ],
 )
 DOCUMENT_UPLOAD_RATE = env.str("DOCUMENT_UPLOAD_RATE", default="60/m")
+# Requests per API token (api/auth.py): a 429 with Retry-After beyond it.
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="300/m")
 # An export still unfinished this long after its request is queued again.
 EXPORT_SWEEP_AFTER_SECONDS = env.int("EXPORT_SWEEP_AFTER_SECONDS", default=900)
 # The outbox relay leaves rows this young to the process that is sending them.
