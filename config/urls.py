@@ -135,6 +135,7 @@ urlpatterns = [
     path("", include("dashboards.urls")),
     path("", include("secure_documents.urls")),
     path("", include("api.urls")),
+    path("", include("webhooks.urls")),
 ]
 
 if settings.DEBUG:

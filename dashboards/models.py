@@ -183,6 +183,7 @@ class NotificationKind(models.TextChoices):
     DOCUMENT_REJECTED = "document_rejected", "Document rejected"
     EXPORT_READY = "export_ready", "Export ready"
     REVIEW_REQUESTED = "review_requested", "Review requested"
+    WEBHOOK_DISABLED = "webhook_disabled", "Webhook switched off"
 
 
 class Notification(models.Model):

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "dashboards",
     "operators",
     "api",
+    "webhooks",
     "ui",
     "channels",
     "wagtail.contrib.forms",
@@ -298,6 +299,8 @@ CELERY_TASK_ROUTES = {
     "dashboards.export_sweep": {"queue": "maintenance"},
     "dashboards.refresh_metrics": {"queue": "maintenance"},
     "organizations.audit_retention": {"queue": "maintenance"},
+    "webhooks.deliver": {"queue": "default"},
+    "webhooks.retry_sweep": {"queue": "maintenance"},
 }
 CELERY_QUEUES_ALL = "default,documents,notifications,maintenance"
 CELERY_TASK_SERIALIZER = "json"
@@ -381,6 +384,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "organizations.audit_retention",
         "schedule": 24 * 60 * 60,
     },
+    # Webhook deliveries whose next attempt was lost (webhooks/tasks.py).
+    "webhooks-retry-sweep": {
+        "task": "webhooks.retry_sweep",
+        "schedule": 5 * 60,
+        "options": {"queue": "maintenance"},
+    },
     "invitations-expire": {
         "task": "organizations.expire_invitations",
         "schedule": 15 * 60,
@@ -388,6 +397,23 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 DJANGO_STRUCTLOG_CELERY_ENABLED = True
+
+# --- webhooks (docs/webhooks.md) ----------------------------------------------------------
+# Attempts per delivery; the gap between them doubles from the base, capped below the
+# broker's visibility timeout.
+WEBHOOKS_MAX_ATTEMPTS = env.int("WEBHOOKS_MAX_ATTEMPTS", default=6)
+WEBHOOKS_RETRY_BASE_SECONDS = env.int("WEBHOOKS_RETRY_BASE_SECONDS", default=30)
+WEBHOOKS_RETRY_MAX_SECONDS = min(env.int("WEBHOOKS_RETRY_MAX_SECONDS", default=300), 300)
+# An endpoint is switched off after this many failed deliveries in a row.
+WEBHOOKS_DISABLE_AFTER = env.int("WEBHOOKS_DISABLE_AFTER", default=5)
+WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=10)
+# A delivery due this long ago and still open is queued again by the sweep.
+WEBHOOKS_SWEEP_GRACE_SECONDS = env.int("WEBHOOKS_SWEEP_GRACE_SECONDS", default=15 * 60)
+# Host names or addresses let through the private-network guard whatever they resolve
+# to, and plain http:// URLs: for a test receiver on 127.0.0.1. Both off by default and
+# forced off in production (config/settings/production.py).
+WEBHOOKS_ALLOWED_HOSTS = env.list("WEBHOOKS_ALLOWED_HOSTS", default=[])
+WEBHOOKS_ALLOW_HTTP = env.bool("WEBHOOKS_ALLOW_HTTP", default=False)
 # RequestIdMiddleware has already validated (or replaced) the incoming X-Request-ID.
 DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True
 
