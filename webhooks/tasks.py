@@ -24,9 +24,9 @@ logger = structlog.get_logger(__name__)
 
 @tenant_task(
     name="webhooks.deliver",
-    # Retries are scheduled by the task itself (the delivery's own attempt count and
-    # backoff); the defaults' automatic retries would count a second time.
-    max_retries=None,
+    # Attempts are scheduled by the task itself (the delivery's own attempt count and
+    # backoff, below); nothing retries automatically.
+    max_retries=0,
     soft_time_limit=60,
     time_limit=90,
 )
@@ -95,7 +95,17 @@ def deliver(self: Any, delivery_id: int, *, organization_id: int) -> str | None:
     )
     if final:
         return DeliveryStatus.FAILED
-    raise self.retry(countdown=services.retry_delay(delivery.attempts))
+    # The next attempt is a new message with a countdown rather than ``self.retry``: the
+    # attempt count lives in the delivery row (it survives redelivery and the sweep), and
+    # inline runs (no broker) try again at once instead of raising Retry to the caller.
+    # Should this send fail (broker down), the sweep queues the delivery again.
+    deliver.apply_async(
+        args=(delivery.pk,),
+        kwargs={"organization_id": organization_id},
+        countdown=services.retry_delay(delivery.attempts),
+        ignore_result=True,
+    )
+    return DeliveryStatus.RETRYING
 
 
 @shared_task(bind=True, name="webhooks.retry_sweep", **RELIABLE_DEFAULTS)

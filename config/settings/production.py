@@ -42,5 +42,5 @@ STORAGES = {
 
 # Webhooks go to public https URLs only: the test receiver's allow list and plain http
 # are never honoured here, whatever the environment says (webhooks/guard.py).
-WEBHOOKS_ALLOWED_HOSTS: list[str] = []
+WEBHOOKS_ALLOWED_HOSTS = []
 WEBHOOKS_ALLOW_HTTP = False
