@@ -246,7 +246,8 @@ def test_an_endpoint_that_keeps_failing_is_switched_off_and_its_admins_told(
     receiver.script = [200]
     services.endpoint_enable(acting_user=org_a.users[Role.ADMIN], endpoint=endpoint)
     endpoint.refresh_from_db()
-    assert endpoint.is_active and endpoint.consecutive_failures == 0
+    assert endpoint.is_active
+    assert endpoint.consecutive_failures == 0
     with django_capture_on_commit_callbacks(execute=True):
         services.send_test(acting_user=org_a.users[Role.ADMIN], endpoint=endpoint)
     assert receiver.wait_for(7)[-1].signature_valid
@@ -272,7 +273,8 @@ def test_rotating_the_secret_signs_the_next_attempt_with_the_new_one(
     endpoint = _endpoint(org_a, receiver)
     old = receiver.secret
     new = services.endpoint_rotate_secret(acting_user=org_a.users[Role.ADMIN], endpoint=endpoint)
-    assert new != old and new.startswith("whsec_")
+    assert new != old
+    assert new.startswith("whsec_")
     receiver.secret = new
     with django_capture_on_commit_callbacks(execute=True):
         services.send_test(acting_user=org_a.users[Role.ADMIN], endpoint=endpoint)
@@ -309,7 +311,8 @@ def test_an_event_in_another_organization_never_reaches_this_ones_endpoint(
         assert not WebhookDelivery.objects.filter(organization=org_a.organization).exists()
         for request in received_b:
             text = request.body.decode()
-            assert MARKER_A not in text and "alpha" not in text
+            assert MARKER_A not in text
+            assert "alpha" not in text
             assert json.loads(text)["organization"]["id"] == org_b.organization.pk
         assert any(MARKER_B in r.body.decode() for r in received_b)
     finally:
