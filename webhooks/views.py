@@ -61,7 +61,7 @@ def endpoint_list(request: MemberRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @never_cache
 def endpoint_create(request: MemberRequest) -> HttpResponse:
-    form = EndpointForm(request.POST or None)
+    form = EndpointForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             endpoint, secret = services.endpoint_create(
@@ -89,7 +89,7 @@ def endpoint_detail(request: MemberRequest, pk: int) -> HttpResponse:
         "events": endpoint.events,
         "is_active": endpoint.is_active,
     }
-    form = EndpointForm(request.POST or None, initial=initial)
+    form = EndpointForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.endpoint_update(
