@@ -61,6 +61,8 @@ def _admin_only(world: World) -> Callable[[], Any]:
             # Approving or rejecting is for A's admins (an editor may cancel or delete
             # their own submission).
             [row for row in full["moderation"][2] if row[1] in ("approved", "rejected")],
+            full["webhook_endpoints"],
+            full["webhook_deliveries"],
         )
 
     return state

@@ -95,6 +95,7 @@ def _candidates(route: Route, name: str, world: World) -> list[Any]:
         return [world.a.slug, world.b.slug]
     if name in {"pk", "object_id", "instance_pk"}:
         for needle, key in (
+            ("webhooks", "webhook_endpoints"),
             ("announcement", "announcements"),
             ("quicklink", "quicklinks"),
             ("documents", "documents"),

@@ -43,6 +43,7 @@ from organizations.services import (
     organization_set_moderation,
 )
 from secure_documents.models import ProcessingStatus, SecureDocument
+from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
 PUB, EDT, ADM = "PUB", "EDT", "ADM"
 MARKER = re.compile(r"QZ(PUB|EDT|ADM)\d{4}X", re.IGNORECASE)
@@ -284,6 +285,29 @@ def build_world() -> World:
         min_role=Role.ADMIN,
     )
 
+    # --- webhooks (admins only): an endpoint switched off after failures, its log ---------
+    endpoint = WebhookEndpoint.objects.create(
+        organization=a,
+        name=f"CRM {markers.new(ADM, 'webhook name')}",
+        url=f"https://hooks.example.com/{markers.new(ADM, 'webhook url')}",
+        events=["member.joined", "page.published"],
+        secret=f"whsec_{markers.new(ADM, 'webhook secret')}",
+        is_active=False,
+        disabled_at=timezone.now(),
+        disabled_reason=f"Switched off {markers.new(ADM, 'webhook disabled reason')}",
+        consecutive_failures=5,
+    )
+    delivery = WebhookDelivery.objects.create(
+        organization=a,
+        endpoint=endpoint,
+        event_type="member.joined",
+        payload=f'{{"data": "{markers.new(ADM, "webhook payload")}"}}',
+        status=DeliveryStatus.FAILED,
+        attempts=6,
+        last_response_code=500,
+        last_error=f"HTTP 500: {markers.new(ADM, 'webhook response')}",
+    )
+
     world.ids = {
         "a_pages": [page.pk, root.pk, unpublished.pk],
         "b_pages": [page_b.pk],
@@ -311,6 +335,8 @@ def build_world() -> World:
         "task_states": [workflow_state.current_task_state_id],
         "tasks": list(a.workflow.tasks.values_list("pk", flat=True)),  # type: ignore[union-attr]
         "workflows": [a.workflow_id],
+        "webhook_endpoints": [endpoint.pk],
+        "webhook_deliveries": [delivery.pk],
     }
     return world
 
@@ -383,5 +409,15 @@ def snapshot(organization: Organization) -> dict[str, Any]:
         ],
         "groups": sorted(
             organization.role_groups.values_list("group__name", "group__permissions__codename")
+        ),
+        "webhook_endpoints": list(
+            WebhookEndpoint.objects.filter(organization=organization)
+            .order_by("pk")
+            .values_list("pk", "name", "url", "events", "secret", "is_active")
+        ),
+        "webhook_deliveries": list(
+            WebhookDelivery.objects.filter(organization=organization)
+            .order_by("pk")
+            .values_list("pk", "endpoint_id", "status", "attempts")
         ),
     }
