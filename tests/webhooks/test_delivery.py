@@ -385,3 +385,29 @@ def test_a_deleted_endpoint_stops_its_queued_deliveries(
     )
     assert receiver.requests == []
     assert not WebhookEndpoint.objects.exists()
+
+
+def test_the_sweep_queues_overdue_deliveries_again_through_the_outbox(
+    org_a: Tenant, receiver: Receiver, django_capture_on_commit_callbacks: Any
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from webhooks.tasks import retry_sweep
+
+    endpoint = _endpoint(org_a, receiver)
+    with django_capture_on_commit_callbacks(execute=False):
+        lost = services.send_test(acting_user=org_a.users[Role.ADMIN], endpoint=endpoint)
+        recent = services.send_test(acting_user=org_a.users[Role.ADMIN], endpoint=endpoint)
+    OutboxTask.objects.all().delete()  # as if the retry's message was lost with the broker
+    WebhookDelivery.objects.filter(pk=lost.pk).update(
+        status=DeliveryStatus.RETRYING, next_attempt_at=timezone.now() - timedelta(hours=1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert retry_sweep.apply().get() == 1
+    lost.refresh_from_db()
+    recent.refresh_from_db()
+    assert lost.status == DeliveryStatus.SUCCEEDED
+    assert recent.status == DeliveryStatus.PENDING
+    assert len(receiver.wait_for(1)) == 1
