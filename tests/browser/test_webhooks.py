@@ -174,6 +174,13 @@ def test_an_admin_registers_an_endpoint_and_sees_a_delivery(
             assert_fits(page)
         screenshot(page, f"webhooks-list-{size}-{theme}")
         assert WebhookEndpoint.objects.get().secret == secret
+        # The refused URL's answer is a deliberate 400 (errors swapped in place); the
+        # browser logs every 4xx response, and that one line is the only one allowed.
+        bad_request = (
+            "Failed to load resource: the server responded with a status of 400 (Bad Request)"
+        )
+        assert console.errors.count(bad_request) == 1, console.errors
+        console.errors.remove(bad_request)
         console.assert_clean()
     finally:
         context.close()
