@@ -97,9 +97,8 @@ def _resolve(host: str, port: int) -> list[IPAddress]:
     )
 
 
-def check_url(url: str, *, resolve: bool = True) -> Target | None:
-    """The target of ``url`` if deliveries may go there, else ``RefusedTarget``.
-    ``resolve=False`` checks only what the URL itself says (scheme, literal addresses)."""
+def check_url(url: str) -> Target:
+    """The target of ``url`` if deliveries may go there, else ``RefusedTarget``."""
     try:
         parts = urlsplit(url.strip())
         port = parts.port
@@ -115,14 +114,6 @@ def check_url(url: str, *, resolve: bool = True) -> Target | None:
         raise RefusedTarget("This URL has no host name.")
     port = port or (443 if scheme == "https" else 80)
     allowed = _allowed_hosts()
-    if not resolve:
-        try:
-            literal = ipaddress.ip_address(host)
-        except ValueError:
-            return None
-        if host not in allowed and not is_public(literal):
-            raise RefusedTarget(_private_message(host))
-        return None
     addresses = _resolve(host, port)
     if not addresses:
         raise Unresolvable(f"The host name {host} does not resolve.")

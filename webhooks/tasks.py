@@ -53,7 +53,6 @@ def deliver(self: Any, delivery_id: int, *, organization_id: int) -> str | None:
     try:
         # Checked again now: the name may resolve elsewhere than at registration.
         target = guard.check_url(endpoint.url)
-        assert target is not None
         timestamp = int(time.time())
         code, snippet = guard.post(
             target,

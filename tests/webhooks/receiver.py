@@ -65,7 +65,8 @@ class Receiver:
         raise TimeoutError(f"{len(self.requests)} of {count} deliveries arrived")
 
 
-def start_receiver() -> tuple[Receiver, ThreadingHTTPServer]:
+def start_receiver(tls: Any = None) -> tuple[Receiver, ThreadingHTTPServer]:
+    """``tls``: a server-side ``ssl.SSLContext`` to serve HTTPS."""
     holder: dict[str, Receiver] = {}
 
     class Handler(BaseHTTPRequestHandler):
@@ -93,6 +94,8 @@ def start_receiver() -> tuple[Receiver, ThreadingHTTPServer]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     receiver = Receiver(port=server.server_address[1])
     holder["receiver"] = receiver
     threading.Thread(target=server.serve_forever, daemon=True).start()

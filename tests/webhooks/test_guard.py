@@ -85,7 +85,6 @@ def test_other_bad_urls_are_refused_with_a_reason(url: str, message: str) -> Non
 
 def test_a_public_address_passes_and_is_the_one_connected_to() -> None:
     target = guard.check_url("https://93.184.216.34:8443/a/b?c=d")
-    assert target is not None
     assert (target.host, target.port, target.path, target.address) == (
         "93.184.216.34",
         8443,
