@@ -6,6 +6,7 @@ The audit trail lives in the tenancy core, which builds on this app: a write her
 
 from __future__ import annotations
 
+import zoneinfo
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -45,14 +46,21 @@ def profile_set_theme(*, acting_user: Any, theme: str) -> Profile:
 
 @transaction.atomic
 def profile_update(
-    *, acting_user: Any, display_name: str, default_organization: Any | None
+    *,
+    acting_user: Any,
+    display_name: str,
+    default_organization: Any | None,
+    time_zone: str | None = None,
 ) -> Profile:
-    """The name shown to others (instead of the email address) and the organization the
-    portal opens with. The caller has checked that the person may view that organization
-    (the access rule lives in the tenancy core)."""
+    """The name shown to others (instead of the email address), the organization the
+    portal opens with and the time zone times are shown in (None: unchanged). The caller
+    has checked that the person may view that organization (the access rule lives in the
+    tenancy core)."""
     name = " ".join((display_name or "").split())
     if len(name) > 150:
         raise ValidationError({"display_name": "Use at most 150 characters."})
+    if time_zone and time_zone not in zoneinfo.available_timezones():
+        raise ValidationError({"time_zone": f"Unknown time zone {time_zone!r}."})
     profile, _created = Profile.objects.select_for_update().get_or_create(user=acting_user)
     changed = []
     if profile.display_name != name:
@@ -62,6 +70,9 @@ def profile_update(
     if profile.default_organization_id != organization_id:
         profile.default_organization_id = organization_id
         changed.append("default_organization")
+    if time_zone is not None and profile.time_zone != time_zone:
+        profile.time_zone = time_zone
+        changed.append("time_zone")
     if changed:
         profile.save(update_fields=changed)
         account_changed.send(
@@ -72,3 +83,24 @@ def profile_update(
             details={"changed": changed},
         )
     return profile
+
+
+@transaction.atomic
+def profile_set_avatar(*, acting_user: Any, avatar_key: Any | None) -> Any | None:
+    """Point the person's profile at a stored picture (or none) and return the key it
+    replaces, whose files the caller removes once this commits. The files themselves are
+    written and checked by ``secure_images.avatars``."""
+    profile, _created = Profile.objects.select_for_update().get_or_create(user=acting_user)
+    previous = profile.avatar_key
+    if previous == avatar_key:
+        return None
+    profile.avatar_key = avatar_key
+    profile.save(update_fields=["avatar_key"])
+    account_changed.send(
+        sender=Profile,
+        action="profile.avatar_set" if avatar_key else "profile.avatar_removed",
+        user=acting_user,
+        target=profile,
+        details={},
+    )
+    return previous

@@ -54,3 +54,21 @@ def connect_admin_theme() -> None:
     from wagtail.users.models import UserProfile
 
     post_save.connect(_admin_theme_saved, sender=UserProfile, dispatch_uid="accounts.admin_theme")
+
+
+def _no_admin_avatar_file(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    """Wagtail's own profile picture (Account, Profile picture) would be stored in public
+    media under a guessable name. Pictures are the portal profile's, protected
+    (secure_images.avatars): whatever reaches Wagtail's field is dropped before the model
+    writes it (a file field writes its file while saving, after this signal)."""
+    if instance.avatar:
+        instance.avatar = ""
+
+
+def connect_admin_avatar_guard() -> None:
+    from django.db.models.signals import pre_save
+    from wagtail.users.models import UserProfile
+
+    pre_save.connect(
+        _no_admin_avatar_file, sender=UserProfile, dispatch_uid="accounts.admin_avatar"
+    )

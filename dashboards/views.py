@@ -17,6 +17,7 @@ from dashboards.selectors import dashboard_state, quick_links
 from organizations.decorators import org_view
 from organizations.roles import Capability
 from organizations.typing import MemberRequest
+from secure_images.avatars import avatar_remove, avatar_upload
 
 
 @org_view(Capability.VIEW)
@@ -46,28 +47,50 @@ def export(request: MemberRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
-    """``/accounts/profile/``: the person's own display name and default organization."""
+    """``/accounts/profile/``: the person's own display name, picture, time zone and
+    default organization."""
     user = request.user
     current = user.profile  # type: ignore[union-attr]
     initial = {
         "display_name": current.display_name,
         "default_organization": current.default_organization_id,
+        "time_zone": current.time_zone,
     }
-    form = ProfileForm(request.POST or None, initial=initial, user=user)
-    if request.method == "POST" and form.is_valid():
+    bound = request.method == "POST"
+    form = ProfileForm(
+        request.POST if bound else None, request.FILES if bound else None, initial=initial, user=user
+    )
+    if bound and form.is_valid():
+        data = form.cleaned_data
         try:
-            profile_update(
-                acting_user=user,
-                display_name=form.cleaned_data["display_name"],
-                default_organization=form.cleaned_data["default_organization"],
-            )
+            # The picture first: a refused one leaves everything as it was.
+            upload = data.get("avatar")
+            if upload is not None:
+                avatar_upload(
+                    acting_user=user,
+                    name=getattr(upload, "raw_name", None) or upload.name,
+                    file=upload,
+                    size=upload.size,
+                )
+            elif data.get("remove_avatar"):
+                avatar_remove(acting_user=user)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            form.add_error("avatar", exc.messages)
         else:
-            messages.success(request, "Your profile is saved.")
-            return HttpResponseRedirect(request.path, status=303)
+            try:
+                profile_update(
+                    acting_user=user,
+                    display_name=data["display_name"],
+                    default_organization=data["default_organization"],
+                    time_zone=data.get("time_zone") or "",
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+            else:
+                messages.success(request, "Your profile is saved.")
+                return HttpResponseRedirect(request.path, status=303)
     status = 400 if form.is_bound else 200
     return render(request, "dashboards/profile.html", {"form": form}, status=status)
 
