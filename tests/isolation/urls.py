@@ -133,6 +133,10 @@ def _candidates(route: Route, name: str, world: World) -> list[Any]:
         return ["x.txt"]
     if name == "uploaded_file_id":
         return [1]
+    if name == "key" and route.name == "avatar":
+        return ids["avatar_keys"]
+    if name == "size" and route.name == "avatar":
+        return [64, 256]
     if name in {"token", "key", "uidb36", "uidb64"}:
         return ["x"]
     return ["1"]
@@ -197,6 +201,7 @@ def extra_urls(world: World) -> list[str]:
         "/alpha/handbook/",  # an unpublished page's path
         *ids["document_urls"],
         *ids["image_urls"],
+        *ids["avatar_urls"],
         *(f"/search/?query={word}" for word in SEARCH_WORDS),
         "/sitemap.xml",
         "/robots.txt",
