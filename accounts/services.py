@@ -44,6 +44,17 @@ def profile_set_theme(*, acting_user: Any, theme: str) -> Profile:
     return profile
 
 
+def _admin_time_zone(user: Any, time_zone: str) -> None:
+    """The Wagtail admin shows times in its own profile's zone: keep it the portal's, so
+    one preference serves both (as for the theme)."""
+    from wagtail.users.models import UserProfile
+
+    admin_profile = UserProfile.get_for_user(user)
+    if admin_profile.current_time_zone != time_zone:
+        admin_profile.current_time_zone = time_zone
+        admin_profile.save(update_fields=["current_time_zone"])
+
+
 @transaction.atomic
 def profile_update(
     *,
@@ -73,6 +84,8 @@ def profile_update(
     if time_zone is not None and profile.time_zone != time_zone:
         profile.time_zone = time_zone
         changed.append("time_zone")
+    if "time_zone" in changed:
+        _admin_time_zone(acting_user, profile.time_zone)
     if changed:
         profile.save(update_fields=changed)
         account_changed.send(
@@ -104,3 +117,28 @@ def profile_set_avatar(*, acting_user: Any, avatar_key: Any | None) -> Any | Non
         details={},
     )
     return previous
+
+
+def sessions_end_all(*, request: Any) -> int:
+    """Sign the person out everywhere: every session allauth recorded for them (other
+    browsers and devices) ends, then the current one. Their live sockets close with the
+    sign-out (user_logged_out). Returns the number of sessions ended."""
+    from allauth.account.adapter import get_adapter as account_adapter
+    from allauth.usersessions.adapter import get_adapter as sessions_adapter
+    from allauth.usersessions.models import UserSession
+
+    user = request.user
+    current = request.session.session_key
+    others = [s for s in UserSession.objects.filter(user_id=user.pk) if s.session_key != current]
+    with transaction.atomic():
+        account_changed.send(
+            sender=Profile,
+            action="account.signed_out_everywhere",
+            user=user,
+            target=user.profile,
+            details={"sessions": len(others) + 1},
+        )
+    sessions_adapter().end_sessions(others)
+    UserSession.objects.filter(user_id=user.pk, session_key=current).delete()
+    account_adapter(request).logout(request)
+    return len(others) + 1

@@ -41,13 +41,27 @@ def _admin_theme_saved(
     from accounts.models import Theme
     from accounts.services import profile_set_theme
 
-    if raw or created or instance.theme not in Theme.values:
+    if raw or created:
         # A new admin profile holds Wagtail's default, not a choice anyone made.
+        return
+    _admin_time_zone_saved(instance)
+    if instance.theme not in Theme.values:
         return
     current = Profile.objects.filter(user_id=instance.user_id).values_list("theme", flat=True)
     if current.first() == instance.theme:
         return  # also what stops the echo: the service saves the admin profile only on change
     profile_set_theme(acting_user=instance.user, theme=instance.theme)
+
+
+def _admin_time_zone_saved(instance: Any) -> None:
+    """A time zone chosen in the Wagtail admin (Account, Locale) becomes the portal's."""
+    zone = instance.current_time_zone or ""
+    updated = (
+        Profile.objects.filter(user_id=instance.user_id).exclude(time_zone=zone).first()
+    )
+    if updated is not None:
+        updated.time_zone = zone
+        updated.save(update_fields=["time_zone"])
 
 
 def connect_admin_theme() -> None:

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.services import profile_update
+from accounts.services import profile_update, sessions_end_all
 from dashboards import notifications
 from dashboards import search as portal_search
 from dashboards.exports import organization_export_request
@@ -93,6 +93,17 @@ def profile(request: HttpRequest) -> HttpResponse:
                 return HttpResponseRedirect(request.path, status=303)
     status = 400 if form.is_bound else 200
     return render(request, "dashboards/profile.html", {"form": form}, status=status)
+
+
+@login_required
+@require_POST
+def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
+    """Every session of the person ends, this one last: for a lost or shared device."""
+    ended = sessions_end_all(request=request)
+    messages.success(
+        request, f"You are signed out everywhere ({ended} session{'s' if ended != 1 else ''})."
+    )
+    return HttpResponseRedirect(reverse("account_login"), status=303)
 
 
 @login_required

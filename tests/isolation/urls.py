@@ -22,6 +22,7 @@ SKIPPED_NAMES = {
     "wagtailadmin_logout": "ends the session (the rest of the sweep would run signed out)",
     "account_logout": "ends the session",
     "admin:logout": "ends the session",
+    "dashboards:sign_out_everywhere": "ends every session of the persona",
     "wagtailadmin_error_test": "Wagtail's deliberate 500 page, for operators",
 }
 # Writes a member may make to their own organization: a POST that changes A's data here
