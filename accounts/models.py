@@ -58,6 +58,9 @@ class Profile(models.Model):
     avatar_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     # An IANA name ("Europe/Lisbon"); empty: the site's time zone (UTC).
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    # Which kinds of notification also come by email: {kind: bool}; a kind not listed
+    # follows its default (dashboards.notifications.EMAIL_DEFAULTS).
+    email_notifications = models.JSONField(default=dict, blank=True)
 
     def __str__(self) -> str:
         return f"Profile of {self.user}"

@@ -142,3 +142,25 @@ def sessions_end_all(*, request: Any) -> int:
     UserSession.objects.filter(user_id=user.pk, session_key=current).delete()
     account_adapter(request).logout(request)
     return len(others) + 1
+
+
+@transaction.atomic
+def profile_set_email_notifications(*, acting_user: Any, choices: dict[str, bool]) -> Profile:
+    """Which kinds of notification the person also gets by email. The kinds are the
+    caller's (the notifications live in a feature app); unknown keys are the caller's
+    bug, refused here."""
+    if not all(isinstance(key, str) and isinstance(value, bool) for key, value in choices.items()):
+        raise ValidationError("Email preferences are kinds with yes or no.")
+    profile, _created = Profile.objects.select_for_update().get_or_create(user=acting_user)
+    merged = {**(profile.email_notifications or {}), **choices}
+    if merged != profile.email_notifications:
+        profile.email_notifications = merged
+        profile.save(update_fields=["email_notifications"])
+        account_changed.send(
+            sender=Profile,
+            action="profile.email_notifications_set",
+            user=acting_user,
+            target=profile,
+            details={"choices": choices},
+        )
+    return profile

@@ -52,5 +52,28 @@ class ProfileForm(forms.Form):
         field.queryset = Organization.objects.filter(  # type: ignore[attr-defined]
             pk__in=access.organization_ids(user)
         ).order_by("name")
-        if not getattr(getattr(user, "profile", None), "avatar_key", None):
+        profile = getattr(user, "profile", None)
+        if not getattr(profile, "avatar_key", None):
             del self.fields["remove_avatar"]
+        # One box per kind of notification: also send it by email.
+        from dashboards.models import NotificationKind
+        from dashboards.notifications import email_choices
+
+        chosen = email_choices(profile)
+        for kind, label in NotificationKind.choices:
+            self.fields[email_field(kind)] = forms.BooleanField(
+                label=f"Email me: {str(label).lower()}",
+                required=False,
+                initial=chosen[kind],
+            )
+
+    def email_preferences(self) -> dict[str, bool]:
+        from dashboards.models import NotificationKind
+
+        return {
+            kind: bool(self.cleaned_data.get(email_field(kind))) for kind in NotificationKind.values
+        }
+
+
+def email_field(kind: str) -> str:
+    return f"email_{kind}"

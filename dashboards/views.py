@@ -8,7 +8,11 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.services import profile_update, sessions_end_all
+from accounts.services import (
+    profile_set_email_notifications,
+    profile_update,
+    sessions_end_all,
+)
 from dashboards import notifications
 from dashboards import search as portal_search
 from dashboards.exports import organization_export_request
@@ -83,6 +87,9 @@ def profile(request: HttpRequest) -> HttpResponse:
                     display_name=data["display_name"],
                     default_organization=data["default_organization"],
                     time_zone=data.get("time_zone") or "",
+                )
+                profile_set_email_notifications(
+                    acting_user=user, choices=form.email_preferences()
                 )
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():

@@ -296,6 +296,7 @@ CELERY_TASK_ROUTES = {
     "organizations.outbox_relay": {"queue": "maintenance"},
     # People wait for these: ahead of bulk work on the same worker.
     "organizations.send_invitation_email": {"queue": "notifications", "priority": 2},
+    "dashboards.send_notification_email": {"queue": "notifications", "priority": 2},
     "dashboards.export_organization": {"queue": "default"},
     "dashboards.export_sweep": {"queue": "maintenance"},
     "dashboards.refresh_metrics": {"queue": "maintenance"},
