@@ -16,8 +16,10 @@ from accounts.services import (
 from dashboards import notifications
 from dashboards import search as portal_search
 from dashboards.exports import organization_export_request
+from dashboards.first_steps import first_steps
 from dashboards.forms import ProfileForm
 from dashboards.selectors import dashboard_state, quick_links
+from organizations import access
 from organizations.decorators import org_view
 from organizations.roles import Capability
 from organizations.typing import MemberRequest
@@ -32,6 +34,9 @@ def overview(request: MemberRequest) -> HttpResponse:
     membership = request.membership
     context = dashboard_state(organization.pk, membership.role)
     context["quick_links"] = quick_links(organization.pk)
+    # Who can take the first steps (invite, upload, publish) sees them until done.
+    if access.check(request.user, organization, Capability.MANAGE_MEMBERS).allowed:
+        context["first_steps"] = first_steps(organization.pk, organization.slug)
     return render(request, "dashboards/overview.html", context)
 
 
