@@ -13,7 +13,7 @@ from accounts.services import (
     profile_update,
     sessions_end_all,
 )
-from dashboards import notifications
+from dashboards import charts, notifications
 from dashboards import search as portal_search
 from dashboards.exports import organization_export_request
 from dashboards.first_steps import first_steps
@@ -34,6 +34,7 @@ def overview(request: MemberRequest) -> HttpResponse:
     membership = request.membership
     context = dashboard_state(organization.pk, membership.role)
     context["quick_links"] = quick_links(organization.pk)
+    context["chart"] = charts.chart(organization.pk, membership.role)
     # Who can take the first steps (invite, upload, publish) sees them until done.
     if access.check(request.user, organization, Capability.MANAGE_MEMBERS).allowed:
         context["first_steps"] = first_steps(organization.pk, organization.slug)
