@@ -56,9 +56,7 @@ def _admin_theme_saved(
 def _admin_time_zone_saved(instance: Any) -> None:
     """A time zone chosen in the Wagtail admin (Account, Locale) becomes the portal's."""
     zone = instance.current_time_zone or ""
-    updated = (
-        Profile.objects.filter(user_id=instance.user_id).exclude(time_zone=zone).first()
-    )
+    updated = Profile.objects.filter(user_id=instance.user_id).exclude(time_zone=zone).first()
     if updated is not None:
         updated.time_zone = zone
         updated.save(update_fields=["time_zone"])

@@ -11,7 +11,7 @@ the history too).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Count, Sum
@@ -70,7 +70,7 @@ def series(organization_id: int, role: str, days: int = DAYS) -> list[Day]:
     zone = timezone.get_current_timezone()
     today = timezone.localdate()
     first = today - timedelta(days=days - 1)
-    start = timezone.make_aware(timezone.datetime.combine(first, timezone.datetime.min.time()))
+    start = timezone.make_aware(datetime.combine(first, time.min))
     events = (
         AuditEvent.objects.filter(
             organization_id=organization_id,

@@ -156,7 +156,9 @@ def describe(events: Iterable[Any], *, group: bool = True) -> list[FeedItem]:
         subject_user = people.get(str(event.details.get("user", "")))
         subject = display_name(subject_user) or str(event.details.get("user") or "Someone")
         about = subject if event.action.startswith("membership.") and not actor else actor
-        about_user = subject_user if event.action.startswith("membership.") and not actor else event.actor
+        about_user = (
+            subject_user if event.action.startswith("membership.") and not actor else event.actor
+        )
         if event.action in {"membership.joined", "membership.left"}:
             about, about_user = subject, subject_user
         sentence, icon = _sentence(event, actor, subject, _object(event, links))

@@ -81,7 +81,7 @@ def send_notification_email(self: Any, notification_id: int, *, organization_id:
             .filter(pk=notification_id, organization_id=organization_id, emailed_at__isnull=True)
             .first()
         )
-        if note is None:
+        if note is None or note.organization is None:
             return False
         user = note.user
         if not wants_email(user.profile, note.kind) or not access.check(user, organization_id):

@@ -68,7 +68,10 @@ def profile(request: HttpRequest) -> HttpResponse:
     }
     bound = request.method == "POST"
     form = ProfileForm(
-        request.POST if bound else None, request.FILES if bound else None, initial=initial, user=user
+        request.POST if bound else None,
+        request.FILES if bound else None,
+        initial=initial,
+        user=user,
     )
     if bound and form.is_valid():
         data = form.cleaned_data
@@ -94,9 +97,7 @@ def profile(request: HttpRequest) -> HttpResponse:
                     default_organization=data["default_organization"],
                     time_zone=data.get("time_zone") or "",
                 )
-                profile_set_email_notifications(
-                    acting_user=user, choices=form.email_preferences()
-                )
+                profile_set_email_notifications(acting_user=user, choices=form.email_preferences())
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
                     for error in errors:

@@ -100,9 +100,7 @@ def _move(old: Any, operators: Any) -> int:
             )
             TaggedItem.objects.filter(
                 content_type=ContentType.objects.get_for_model(Image), object_id=old.pk
-            ).update(
-                content_type=ContentType.objects.get_for_model(SecureImage), object_id=new.pk
-            )
+            ).update(content_type=ContentType.objects.get_for_model(SecureImage), object_id=new.pk)
             renditions = list(Rendition.objects.filter(image_id=old.pk).select_related("image"))
             for rendition in renditions:
                 # Cached by image id: the moved image keeps the id, so a cached public

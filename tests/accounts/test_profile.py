@@ -60,9 +60,7 @@ def test_an_unknown_time_zone_is_a_form_error(org_a) -> None:  # type: ignore[no
 
 def _signed_in(email: str) -> Client:
     client = Client()
-    response = client.post(
-        reverse("account_login"), {"login": email, "password": DEFAULT_PASSWORD}
-    )
+    response = client.post(reverse("account_login"), {"login": email, "password": DEFAULT_PASSWORD})
     assert response.status_code == 302, response.content[:500]
     return client
 
@@ -81,7 +79,8 @@ def test_sign_out_everywhere_ends_every_session(org_a) -> None:  # type: ignore[
     assert "Sign out everywhere" in page
     assert laptop.get("/accounts/sessions/sign-out-everywhere/").status_code == 405
     response = laptop.post("/accounts/sessions/sign-out-everywhere/")
-    assert response.status_code == 303 and response["Location"] == reverse("account_login")
+    assert response.status_code == 303
+    assert response["Location"] == reverse("account_login")
 
     for client in (laptop, phone, tablet):
         assert client.get(overview).status_code == 302  # to the sign-in page
@@ -94,4 +93,5 @@ def test_sign_out_everywhere_ends_every_session(org_a) -> None:  # type: ignore[
 
 def test_sign_out_everywhere_needs_a_signed_in_post() -> None:
     response = Client().post("/accounts/sessions/sign-out-everywhere/")
-    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]

@@ -47,7 +47,8 @@ def test_days_count_uploads_activity_and_storage(org_a, org_b) -> None:  # type:
     AuditEvent.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=10))
 
     member_days = series(organization.pk, Role.MEMBER)
-    assert len(member_days) == 30 and member_days[-1].day == timezone.localdate()
+    assert len(member_days) == 30
+    assert member_days[-1].day == timezone.localdate()
     assert member_days[-1].uploads == 2
     assert member_days[-1].storage == 150
     assert member_days[-11].activity == 1
@@ -55,8 +56,10 @@ def test_days_count_uploads_activity_and_storage(org_a, org_b) -> None:  # type:
     assert admin_days[-1].uploads == 3
 
     drawn = chart(organization.pk, Role.MEMBER)
-    assert drawn.total_uploads == 2 and drawn.storage_now == 150
-    assert len(drawn.bars) == 1 and len(drawn.activity_points.split()) == 30
+    assert drawn.total_uploads == 2
+    assert drawn.storage_now == 150
+    assert len(drawn.bars) == 1
+    assert len(drawn.activity_points.split()) == 30
 
 
 def test_the_overview_draws_it_in_theme_colours(org_a) -> None:  # type: ignore[no-untyped-def]
@@ -65,10 +68,14 @@ def test_the_overview_draws_it_in_theme_colours(org_a) -> None:  # type: ignore[
     client.force_login(org_a.users[Role.VIEWER])
     page = client.get(f"/o/{org_a.organization.slug}/").content.decode()
     figure = page[page.index('<figure class="chart"') : page.index("</figure>")]
-    assert 'role="img"' in figure and "<desc" in figure and "1 upload" in figure
+    assert 'role="img"' in figure
+    assert "<desc" in figure
+    assert "1 upload" in figure
     assert 'class="chart__bar"' in figure
     # Colours come from the theme's CSS, never from the markup.
-    assert "fill=" not in figure and "stroke=" not in figure and "#" not in figure
+    assert "fill=" not in figure
+    assert "stroke=" not in figure
+    assert "#" not in figure
 
 
 def test_the_chart_costs_the_same_queries_at_any_size(org_a) -> None:  # type: ignore[no-untyped-def]

@@ -22,7 +22,8 @@ def _steps(client: Client, slug: str) -> dict[str, bool] | None:
     return {
         key: "first-steps__item--done" in match
         for key, match in (
-            (m.group(2), m.group(1)) for m in re.finditer(r'class="([^"]*)" id="first-step-(\w+)"', page)
+            (m.group(2), m.group(1))
+            for m in re.finditer(r'class="([^"]*)" id="first-step-(\w+)"', page)
         )
     }
 
@@ -38,7 +39,9 @@ def test_first_steps_are_shown_until_done(site_tree) -> None:  # type: ignore[no
     client.force_login(owner)
     assert _steps(client, "nimbus") == {"invite": False, "upload": False, "publish": False}
 
-    invitation_send(acting_user=owner, organization=organization, email="a@x.example", role="member")
+    invitation_send(
+        acting_user=owner, organization=organization, email="a@x.example", role="member"
+    )
     assert _steps(client, "nimbus") == {"invite": True, "upload": False, "publish": False}
 
     document_create(
@@ -75,4 +78,5 @@ def test_first_steps_cost_a_fixed_number_of_queries(site_tree) -> None:  # type:
     with CaptureQueriesContext(connection) as large:
         first_steps(organization.pk, organization.slug)
     # At most six (one fewer once the first check already answers), whatever the size.
-    assert len(small) <= 6 and len(large) <= 6
+    assert len(small) <= 6
+    assert len(large) <= 6

@@ -124,7 +124,9 @@ def test_an_email_is_not_sent_once_the_person_lost_access(org_a) -> None:  # typ
         )
     membership = Membership.objects.get(user=member, organization=org_a.organization)
     membership_remove(acting_user=org_a.users[Role.OWNER], membership=membership)
-    assert send_notification_email.delay(note.pk, organization_id=org_a.organization.pk).get() is False
+    assert (
+        send_notification_email.delay(note.pk, organization_id=org_a.organization.pk).get() is False
+    )
     assert mail.outbox == []
 
 

@@ -49,7 +49,8 @@ def test_a_picture_is_stored_protected_small_and_without_metadata(settings, org_
             assert picture.format == "WEBP"
             assert picture.size[0] == picture.size[1] == int(path.stem)
             assert not picture.getexif()
-            assert "exif" not in picture.info and "xmp" not in picture.info
+            assert "exif" not in picture.info
+            assert "xmp" not in picture.info
 
 
 def test_refused_uploads_say_why_and_store_nothing(settings, org_a) -> None:  # type: ignore[no-untyped-def]
@@ -78,7 +79,8 @@ def test_a_new_picture_replaces_the_old_files(settings, org_a) -> None:  # type:
     with TestCase.captureOnCommitCallbacks(execute=True):
         second = upload(owner, png(90, 90, "navy"))
     names = {str(path) for path in Path(settings.SECURE_DOCUMENTS_ROOT).rglob("*.webp")}
-    assert names and all(str(second) in name for name in names)
+    assert names
+    assert all(str(second) in name for name in names)
     assert not any(str(first) in name for name in names)
 
 
@@ -140,7 +142,8 @@ def test_the_profile_page_uploads_and_removes_a_picture(settings, org_a) -> None
     )
     assert response.status_code == 303
     member.profile.refresh_from_db()
-    assert member.profile.avatar_key and member.profile.time_zone == "Europe/Lisbon"
+    assert member.profile.avatar_key
+    assert member.profile.time_zone == "Europe/Lisbon"
     page = client.get("/accounts/profile/").content.decode()
     assert f'src="/avatars/{member.profile.avatar_key}/256.webp"' in page
     members = client.get(f"/o/{org_a.organization.slug}/members/").content.decode()
@@ -172,7 +175,8 @@ def test_the_admin_shows_protected_pictures_or_initials_never_gravatar(org_a) ->
     owner.profile.save()
     template = Template("{% load wagtailadmin_tags %}{% avatar_url user 50 %}")
     initials = template.render(Context({"user": owner}))
-    assert initials.startswith("data:image/svg+xml,") and "AL" in initials
+    assert initials.startswith("data:image/svg+xml,")
+    assert "AL" in initials
     upload(owner, png(64, 64))
     owner.refresh_from_db()
     owner.profile.refresh_from_db()
