@@ -7,12 +7,14 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_http_methods
 
+from accounts.middleware import without_time_zone
 from organizations.log_context import note_organization
 from secure_documents.serving import StoredFile, file_response
 from secure_images.access import check_original, check_rendition
 from secure_images.serving import original_file, rendition_file
 
 
+@without_time_zone
 @require_http_methods(["GET", "HEAD"])
 def serve_rendition(
     request: HttpRequest, image_id: Any, filename: str
