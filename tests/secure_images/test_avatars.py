@@ -214,3 +214,21 @@ def test_the_admin_account_page_stores_no_picture_in_public_media(settings, org_
     assert response.status_code in (200, 302)
     assert not UserProfile.get_for_user(editor).avatar
     assert not list(Path(settings.MEDIA_ROOT).rglob("*.*"))
+
+
+def test_neither_the_documents_sweep_nor_the_image_storage_takes_avatar_files() -> None:
+    import uuid
+
+    from django.core.exceptions import SuspiciousFileOperation
+
+    from secure_documents.tasks import _is_document_name
+    from secure_images.avatars import avatar_name, checked_avatar_name
+    from secure_images.storage import checked_image_name
+
+    name = avatar_name(uuid.uuid4(), 64)
+    assert not _is_document_name(name)
+    with pytest.raises(SuspiciousFileOperation):
+        checked_image_name(name)
+    for bad in ("avatars/../x/picture/64.webp", f"{name}/x", name.replace("64", "65")):
+        with pytest.raises(SuspiciousFileOperation):
+            checked_avatar_name(bad)
