@@ -54,7 +54,14 @@ def _photo() -> bytes:
 
 
 def _loaded(locator: Any) -> bool:
-    return bool(locator.evaluate("img => img.complete && img.naturalWidth > 0"))
+    """The picture arrived and decoded (waits for it while it is still loading)."""
+    return bool(
+        locator.evaluate(
+            "img => img.complete ? img.naturalWidth > 0 : new Promise(done => {"
+            " img.addEventListener('load', () => done(img.naturalWidth > 0));"
+            " img.addEventListener('error', () => done(false)); })"
+        )
+    )
 
 
 @pytest.mark.parametrize(("size", "theme"), LAYOUTS)
