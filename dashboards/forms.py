@@ -61,6 +61,8 @@ class ProfileForm(forms.Form):
 
         chosen = email_choices(profile)
         for kind, label in NotificationKind.choices:
+            if kind not in chosen:
+                continue
             self.fields[email_field(kind)] = forms.BooleanField(
                 label=f"Email me: {str(label).lower()}",
                 required=False,
@@ -68,11 +70,9 @@ class ProfileForm(forms.Form):
             )
 
     def email_preferences(self) -> dict[str, bool]:
-        from dashboards.models import NotificationKind
+        from dashboards.notifications import EMAIL_DEFAULTS
 
-        return {
-            kind: bool(self.cleaned_data.get(email_field(kind))) for kind in NotificationKind.values
-        }
+        return {kind: bool(self.cleaned_data.get(email_field(kind))) for kind in EMAIL_DEFAULTS}
 
 
 def email_field(kind: str) -> str:

@@ -26,7 +26,9 @@ INBOX_SIZE = 10
 
 # Which kinds also come by email unless the person says otherwise (their profile's
 # ``email_notifications``): what concerns them alone does; announcements, which every
-# member of a role gets and the overview shows, do not.
+# member of a role gets and the overview shows, do not. Kinds not listed are never
+# emailed from here: Wagtail emails a review request itself (its own notification
+# preferences, Account → Notifications, decide).
 EMAIL_DEFAULTS: dict[str, bool] = {
     NotificationKind.ANNOUNCEMENT: False,
     NotificationKind.ROLE_CHANGED: True,
@@ -36,13 +38,15 @@ EMAIL_DEFAULTS: dict[str, bool] = {
 
 
 def wants_email(profile: Any, kind: str) -> bool:
+    if kind not in EMAIL_DEFAULTS:
+        return False
     chosen = (getattr(profile, "email_notifications", None) or {}).get(kind)
     return EMAIL_DEFAULTS.get(kind, False) if chosen is None else bool(chosen)
 
 
 def email_choices(profile: Any) -> dict[str, bool]:
-    """Every kind with whether it comes by email for this person."""
-    return {kind: wants_email(profile, kind) for kind in NotificationKind.values}
+    """Every kind the person may choose, with whether it comes by email for them."""
+    return {kind: wants_email(profile, kind) for kind in EMAIL_DEFAULTS}
 
 
 def visible(user: Any) -> QuerySet[Notification]:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dashboards', '0006_portal_panels_and_notifications'),
+        ('dashboards', '0007_notification_review_requested'),
     ]
 
     operations = [
