@@ -157,6 +157,8 @@ def test_a_new_organization_shows_first_steps_and_its_chart(
         assert_fits(page)
     assert _axe(page) == []
     screenshot(page, f"portal-overview-first-steps-{size}-{theme}")
+    console.assert_clean()
+    page.close()  # its live socket: the test server's small connection pool serves both
     # A member sees the chart but no checklist.
     member_page, member_console = open_as(world.member, size, theme)
     member_page.goto("/o/acme/")
