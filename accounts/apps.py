@@ -11,3 +11,4 @@ class AccountsConfig(AppConfig):
         from accounts import signals  # connects the receivers decorated there
 
         signals.connect_admin_theme()
+        signals.connect_admin_avatar_guard()

@@ -53,6 +53,14 @@ class Profile(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # The person's picture: the key of its files in the protected storage
+    # (secure_images.avatars), never a public URL. Empty: initials are shown.
+    avatar_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    # An IANA name ("Europe/Lisbon"); empty: the site's time zone (UTC).
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    # Which kinds of notification also come by email: {kind: bool}; a kind not listed
+    # follows its default (dashboards.notifications.EMAIL_DEFAULTS).
+    email_notifications = models.JSONField(default=dict, blank=True)
 
     def __str__(self) -> str:
         return f"Profile of {self.user}"

@@ -41,8 +41,11 @@ def _admin_theme_saved(
     from accounts.models import Theme
     from accounts.services import profile_set_theme
 
-    if raw or created or instance.theme not in Theme.values:
+    if raw or created:
         # A new admin profile holds Wagtail's default, not a choice anyone made.
+        return
+    _admin_time_zone_saved(instance)
+    if instance.theme not in Theme.values:
         return
     current = Profile.objects.filter(user_id=instance.user_id).values_list("theme", flat=True)
     if current.first() == instance.theme:
@@ -50,7 +53,34 @@ def _admin_theme_saved(
     profile_set_theme(acting_user=instance.user, theme=instance.theme)
 
 
+def _admin_time_zone_saved(instance: Any) -> None:
+    """A time zone chosen in the Wagtail admin (Account, Locale) becomes the portal's."""
+    zone = instance.current_time_zone or ""
+    updated = Profile.objects.filter(user_id=instance.user_id).exclude(time_zone=zone).first()
+    if updated is not None:
+        updated.time_zone = zone
+        updated.save(update_fields=["time_zone"])
+
+
 def connect_admin_theme() -> None:
     from wagtail.users.models import UserProfile
 
     post_save.connect(_admin_theme_saved, sender=UserProfile, dispatch_uid="accounts.admin_theme")
+
+
+def _no_admin_avatar_file(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    """Wagtail's own profile picture (Account, Profile picture) would be stored in public
+    media under a guessable name. Pictures are the portal profile's, protected
+    (secure_images.avatars): whatever reaches Wagtail's field is dropped before the model
+    writes it (a file field writes its file while saving, after this signal)."""
+    if instance.avatar:
+        instance.avatar = ""
+
+
+def connect_admin_avatar_guard() -> None:
+    from django.db.models.signals import pre_save
+    from wagtail.users.models import UserProfile
+
+    pre_save.connect(
+        _no_admin_avatar_file, sender=UserProfile, dispatch_uid="accounts.admin_avatar"
+    )

@@ -17,6 +17,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from organizations.roles import Role
+from secure_images.avatars import avatar_url
 from ui.templatetags.ui import initials
 
 # Consecutive events of one person and kind within this window read as one line.
@@ -32,6 +33,7 @@ class FeedItem:
     created_at: datetime
     name: str  # who the sentence is about ("" for the system)
     initials: str
+    avatar: str  # their protected picture's URL, or "" (initials)
     sentence: SafeString
     icon: str
     more: int = 0
@@ -154,8 +156,11 @@ def describe(events: Iterable[Any], *, group: bool = True) -> list[FeedItem]:
         subject_user = people.get(str(event.details.get("user", "")))
         subject = display_name(subject_user) or str(event.details.get("user") or "Someone")
         about = subject if event.action.startswith("membership.") and not actor else actor
+        about_user = (
+            subject_user if event.action.startswith("membership.") and not actor else event.actor
+        )
         if event.action in {"membership.joined", "membership.left"}:
-            about = subject
+            about, about_user = subject, subject_user
         sentence, icon = _sentence(event, actor, subject, _object(event, links))
         previous = items[-1] if items and group else None
         if (
@@ -175,6 +180,7 @@ def describe(events: Iterable[Any], *, group: bool = True) -> list[FeedItem]:
                 created_at=event.created_at,
                 name=about,
                 initials=initials(about) if about else "",
+                avatar=avatar_url(about_user, 28) if about else "",
                 sentence=sentence,
                 icon=icon,
                 min_role=event.min_role,

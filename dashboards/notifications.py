@@ -24,6 +24,30 @@ from organizations import access
 
 INBOX_SIZE = 10
 
+# Which kinds also come by email unless the person says otherwise (their profile's
+# ``email_notifications``): what concerns them alone does; announcements, which every
+# member of a role gets and the overview shows, do not. Kinds not listed are never
+# emailed from here: Wagtail emails a review request itself (its own notification
+# preferences, Account → Notifications, decide).
+EMAIL_DEFAULTS: dict[str, bool] = {
+    NotificationKind.ANNOUNCEMENT: False,
+    NotificationKind.ROLE_CHANGED: True,
+    NotificationKind.DOCUMENT_REJECTED: True,
+    NotificationKind.EXPORT_READY: True,
+}
+
+
+def wants_email(profile: Any, kind: str) -> bool:
+    if kind not in EMAIL_DEFAULTS:
+        return False
+    chosen = (getattr(profile, "email_notifications", None) or {}).get(kind)
+    return EMAIL_DEFAULTS.get(kind, False) if chosen is None else bool(chosen)
+
+
+def email_choices(profile: Any) -> dict[str, bool]:
+    """Every kind the person may choose, with whether it comes by email for them."""
+    return {kind: wants_email(profile, kind) for kind in EMAIL_DEFAULTS}
+
 
 def visible(user: Any) -> QuerySet[Notification]:
     return Notification.objects.filter(user_id=user.pk).filter(
@@ -65,7 +89,26 @@ def notify(
     )
     for row in rows:
         transaction.on_commit(partial(push, row.user_id))
+    _enqueue_emails(rows, organization_id, kind)
     return rows
+
+
+def _enqueue_emails(rows: list[Notification], organization_id: int | None, kind: str) -> None:
+    """One email task per person who wants this kind by email, in the same transaction
+    (the outbox sends it after the commit). The task checks again before sending."""
+    if organization_id is None or not rows:
+        return
+    from accounts.models import Profile
+    from dashboards.tasks import send_notification_email
+    from organizations import outbox
+
+    profiles = Profile.objects.filter(user_id__in=[row.user_id for row in rows]).only(
+        "user_id", "email_notifications"
+    )
+    wanted = {profile.user_id for profile in profiles if wants_email(profile, kind)}
+    for row in rows:
+        if row.user_id in wanted:
+            outbox.enqueue(send_notification_email, row.pk, organization_id=organization_id)
 
 
 def push(user_id: int) -> None:

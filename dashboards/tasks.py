@@ -10,7 +10,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from organizations.task_base import RELIABLE_DEFAULTS
+from organizations.task_base import RELIABLE_DEFAULTS, tenant_task
 
 logger = structlog.get_logger(__name__)
 
@@ -53,3 +53,55 @@ def audit_retention(self: Any) -> int:
         deleted += AuditEvent.objects.filter(pk__in=batch).delete()[0]
     logger.info("audit_retention", deleted=deleted, cutoff=cutoff.isoformat())
     return deleted
+
+
+@tenant_task(
+    name="dashboards.send_notification_email",
+    autoretry_for=(OSError,),
+    # Protects the mail relay from bursts (an announcement to a whole organization).
+    rate_limit="60/m",
+)
+def send_notification_email(self: Any, notification_id: int, *, organization_id: int) -> bool:
+    """Email one notification to its person, if they still want this kind by email and
+    the access rule still lets them view its organization (both may have changed since
+    it was queued). Sent at most once: the notification records it."""
+    from django.core.mail import send_mail
+    from django.db import transaction
+    from django.template.loader import render_to_string
+    from django.urls import reverse
+
+    from dashboards.models import Notification
+    from dashboards.notifications import wants_email
+    from organizations import access
+
+    with transaction.atomic():
+        note = (
+            Notification.objects.select_for_update(of=("self",))
+            .select_related("user__profile", "organization")
+            .filter(pk=notification_id, organization_id=organization_id, emailed_at__isnull=True)
+            .first()
+        )
+        if note is None or note.organization is None:
+            return False
+        user = note.user
+        if not wants_email(user.profile, note.kind) or not access.check(user, organization_id):
+            return False
+        link = settings.SITE_URL.rstrip("/") + reverse(
+            "dashboards:notification_open", kwargs={"pk": note.pk}
+        )
+        context = {
+            "note": note,
+            "link": link,
+            "profile_url": settings.SITE_URL.rstrip("/") + reverse("dashboards:profile"),
+            "site_name": settings.WAGTAIL_SITE_NAME,
+            "name": user.profile.name,
+        }
+        send_mail(
+            subject=f"{note.organization.name}: {note.text}"[:200],
+            message=render_to_string("dashboards/email/notification.txt", context),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[user.email],
+        )
+        note.emailed_at = timezone.now()
+        note.save(update_fields=["emailed_at"])
+    return True

@@ -8,6 +8,11 @@ app_name = "dashboards"
 
 urlpatterns = [
     path("accounts/profile/", views.profile, name="profile"),
+    path(
+        "accounts/sessions/sign-out-everywhere/",
+        views.sign_out_everywhere,
+        name="sign_out_everywhere",
+    ),
     path("notifications/<int:pk>/", views.notification_open, name="notification_open"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
     path("o/<slug:org_slug>/", views.overview, name="overview"),

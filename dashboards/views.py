@@ -8,15 +8,22 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.services import profile_update
-from dashboards import notifications
+from accounts.services import (
+    profile_set_email_notifications,
+    profile_update,
+    sessions_end_all,
+)
+from dashboards import charts, notifications
 from dashboards import search as portal_search
 from dashboards.exports import organization_export_request
+from dashboards.first_steps import first_steps
 from dashboards.forms import ProfileForm
 from dashboards.selectors import dashboard_state, quick_links
+from organizations import access
 from organizations.decorators import org_view
 from organizations.roles import Capability
 from organizations.typing import MemberRequest
+from secure_images.avatars import avatar_remove, avatar_upload
 
 
 @org_view(Capability.VIEW)
@@ -27,6 +34,10 @@ def overview(request: MemberRequest) -> HttpResponse:
     membership = request.membership
     context = dashboard_state(organization.pk, membership.role)
     context["quick_links"] = quick_links(organization.pk)
+    context["chart"] = charts.chart(organization.pk, membership.role)
+    # Who can take the first steps (invite, upload, publish) sees them until done.
+    if access.check(request.user, organization, Capability.MANAGE_MEMBERS).allowed:
+        context["first_steps"] = first_steps(organization.pk, organization.slug)
     return render(request, "dashboards/overview.html", context)
 
 
@@ -46,30 +57,67 @@ def export(request: MemberRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
-    """``/accounts/profile/``: the person's own display name and default organization."""
+    """``/accounts/profile/``: the person's own display name, picture, time zone and
+    default organization."""
     user = request.user
     current = user.profile  # type: ignore[union-attr]
     initial = {
         "display_name": current.display_name,
         "default_organization": current.default_organization_id,
+        "time_zone": current.time_zone,
     }
-    form = ProfileForm(request.POST or None, initial=initial, user=user)
-    if request.method == "POST" and form.is_valid():
+    bound = request.method == "POST"
+    form = ProfileForm(
+        request.POST if bound else None,
+        request.FILES if bound else None,
+        initial=initial,
+        user=user,
+    )
+    if bound and form.is_valid():
+        data = form.cleaned_data
         try:
-            profile_update(
-                acting_user=user,
-                display_name=form.cleaned_data["display_name"],
-                default_organization=form.cleaned_data["default_organization"],
-            )
+            # The picture first: a refused one leaves everything as it was.
+            upload = data.get("avatar")
+            if upload is not None:
+                avatar_upload(
+                    acting_user=user,
+                    name=getattr(upload, "raw_name", None) or upload.name,
+                    file=upload,
+                    size=upload.size,
+                )
+            elif data.get("remove_avatar"):
+                avatar_remove(acting_user=user)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            form.add_error("avatar", exc.messages)
         else:
-            messages.success(request, "Your profile is saved.")
-            return HttpResponseRedirect(request.path, status=303)
+            try:
+                profile_update(
+                    acting_user=user,
+                    display_name=data["display_name"],
+                    default_organization=data["default_organization"],
+                    time_zone=data.get("time_zone") or "",
+                )
+                profile_set_email_notifications(acting_user=user, choices=form.email_preferences())
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+            else:
+                messages.success(request, "Your profile is saved.")
+                return HttpResponseRedirect(request.path, status=303)
     status = 400 if form.is_bound else 200
     return render(request, "dashboards/profile.html", {"form": form}, status=status)
+
+
+@login_required
+@require_POST
+def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
+    """Every session of the person ends, this one last: for a lost or shared device."""
+    ended = sessions_end_all(request=request)
+    messages.success(
+        request, f"You are signed out everywhere ({ended} session{'s' if ended != 1 else ''})."
+    )
+    return HttpResponseRedirect(reverse("account_login"), status=303)
 
 
 @login_required

@@ -284,6 +284,23 @@ def organization_ids(user: Any, capability: Capability = Capability.VIEW) -> fro
     return frozenset(grants(user, capability))
 
 
+def may_see_person(viewer: Any, person_id: int | None) -> bool:
+    """Whether ``viewer`` may see what a person shows of themselves to their colleagues
+    (their picture): themselves, operators, and anyone who shares an organization with
+    them that the rule lets the viewer view. Suspended organizations, disabled accounts
+    and a missing second factor count as not sharing."""
+    if person_id is None or not getattr(viewer, "is_authenticated", False):
+        return False
+    if not viewer.is_active:
+        return False
+    if viewer.pk == person_id or is_operator(viewer):
+        return True
+    shared = organization_ids(viewer)
+    return bool(shared) and (
+        Membership.objects.filter(user_id=person_id, organization_id__in=shared).exists()
+    )
+
+
 def visible_q(
     user: Any,
     capability: Capability = Capability.VIEW,

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from django.apps import AppConfig
+from typing import Any
+
+from django.apps import AppConfig, apps
+from django.db.models.signals import post_migrate
 
 
 class SecureImagesConfig(AppConfig):
@@ -23,3 +26,23 @@ class SecureImagesConfig(AppConfig):
                 owner_field_name="uploaded_by_user",
             ),
         )
+
+        # After the organizations' provisioning (connected earlier, so it runs first).
+        post_migrate.connect(_after_migrate, dispatch_uid="secure_images.unowned")
+
+
+def _after_migrate(sender: Any, plan: Any = None, **kwargs: Any) -> None:
+    """Images that belonged to no organization move to the operators' organization once
+    every table exists (secure_images.unowned)."""
+    from django.db import connection
+
+    last = [config for config in apps.get_app_configs() if config.models_module is not None][-1]
+    if sender is not last or (plan and any(backwards for _migration, backwards in plan)):
+        return
+    needed = {"wagtailimages_image", "secure_images_secureimage", "organizations_organization"}
+    if not needed <= set(connection.introspection.table_names()):
+        return
+    from secure_images.unowned import move_unowned_images, unowned_images
+
+    if unowned_images().exists():
+        move_unowned_images()

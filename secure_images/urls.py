@@ -8,4 +8,5 @@ from secure_images import views
 urlpatterns = [
     path("images/<uuid:image_id>/r/<str:filename>", views.serve_rendition, name="image_rendition"),
     path("images/<uuid:image_id>/<str:filename>", views.serve_original, name="image_original"),
+    path("avatars/<uuid:key>/<int:size>.webp", views.serve_avatar, name="avatar"),
 ]

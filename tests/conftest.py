@@ -149,15 +149,18 @@ def _isolated_media(settings, tmp_path: Path) -> Iterator[None]:  # type: ignore
     """Every test writes files (public media and protected documents) into its own
     temporary folders."""
     from secure_documents.storage import reset_secure_storage
+    from secure_images.avatars import reset_avatar_storage
     from secure_images.storage import reset_image_storage
 
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.SECURE_DOCUMENTS_ROOT = tmp_path / "protected"
     reset_secure_storage()
     reset_image_storage()
+    reset_avatar_storage()
     yield
     reset_secure_storage()
     reset_image_storage()
+    reset_avatar_storage()
 
 
 @pytest.fixture(autouse=True)

@@ -100,6 +100,12 @@ ENTRIES: tuple[Entry, ...] = (
         ("components/skeleton.html",),
     ),
     Entry(
+        "avatar",
+        "Avatar",
+        "A person's protected picture, or their initials; always beside their name.",
+        ("components/avatar.html",),
+    ),
+    Entry(
         "breadcrumbs",
         "Breadcrumbs",
         "Where the page sits.",

@@ -117,6 +117,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Times in the person's own time zone (their profile's).
+    "accounts.middleware.TimeZoneMiddleware",
     # Request lines; organizations/log_context.py adds the organization to the finishing line.
     "django_structlog.middlewares.RequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -295,6 +297,7 @@ CELERY_TASK_ROUTES = {
     "organizations.outbox_relay": {"queue": "maintenance"},
     # People wait for these: ahead of bulk work on the same worker.
     "organizations.send_invitation_email": {"queue": "notifications", "priority": 2},
+    "dashboards.send_notification_email": {"queue": "notifications", "priority": 2},
     "dashboards.export_organization": {"queue": "default"},
     "dashboards.export_sweep": {"queue": "maintenance"},
     "dashboards.refresh_metrics": {"queue": "maintenance"},

@@ -25,6 +25,7 @@ from organizations.services.memberships import (
 )
 from organizations.services.organizations import (
     RESERVED_SLUGS,
+    operators_organization,
     organization_create,
     organization_set_active,
     organization_set_moderation,
@@ -48,6 +49,7 @@ __all__ = [
     "membership_changed",
     "membership_remove",
     "membership_set_role",
+    "operators_organization",
     "organization_changed",
     "organization_create",
     "organization_set_active",

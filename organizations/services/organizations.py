@@ -21,7 +21,11 @@ from organizations.services.common import (
     _require,
 )
 
-RESERVED_SLUGS = frozenset({"new", "switch", "admin", "api", "static", "media", "invitations"})
+# The platform operators' own organization (``operators_organization``) has this slug.
+OPERATORS_SLUG = "operators"
+RESERVED_SLUGS = frozenset(
+    {"new", "switch", "admin", "api", "static", "media", "invitations", OPERATORS_SLUG}
+)
 
 
 def _unique_slug(base: str) -> str:
@@ -83,6 +87,30 @@ def organization_create(
         profile.save(update_fields=["default_organization"])
     _on_commit_organization(organization, "created")
     _on_commit_membership(membership, "joined")
+    return organization
+
+
+def operators_organization() -> Organization:
+    """The platform operators' own organization, created on first use: files that
+    belonged to no organization are kept in its collection. It has no members (operators
+    reach everything in the admin) and its pages are members-only, so its files are
+    served to operators alone. Its slug is reserved: no one else can take it."""
+    from organizations.provisioning import organization_provision
+
+    with transaction.atomic():
+        organization, created = Organization.objects.get_or_create(
+            slug=OPERATORS_SLUG, defaults={"name": "Operators"}
+        )
+        if created:
+            audit_record(
+                action="organization.created",
+                actor=None,
+                organization=organization,
+                target=organization,
+                details={"name": organization.name, "slug": organization.slug, "operators": True},
+            )
+    organization_provision(organization=organization)
+    organization.refresh_from_db()
     return organization
 
 

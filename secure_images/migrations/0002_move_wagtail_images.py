@@ -85,7 +85,7 @@ def move_images(apps, schema_editor):  # type: ignore[no-untyped-def]
             for sql in connection.ops.sequence_reset_sql(no_style(), [SecureImage]):
                 cursor.execute(sql)
     if left:
-        print(f"\n  Images in no organization's collection, left in public media: {left}")
+        print(f"\n  Images in no organization's collection (moved to the operators' after migrate): {left}")
 
 
 def no_style():  # type: ignore[no-untyped-def]

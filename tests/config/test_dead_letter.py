@@ -31,7 +31,7 @@ def test_operators_inspect_and_run_it_again(client) -> None:  # type: ignore[no-
     failed = FailedTask.objects.get()
     operator = UserFactory(is_superuser=True, is_staff=True)
     client.force_login(operator)
-    listing = client.get("/admin/organizations/failedtask/").content.decode()
+    listing = client.get("/admin/platform/failed-tasks/").content.decode()
     assert "tests.always_fails" in listing
     assert client.post(f"/admin/platform/failed-tasks/{failed.pk}/retry/").status_code == 302
     failed.refresh_from_db()
@@ -48,7 +48,7 @@ def test_only_operators_reach_failed_tasks(client, org_a) -> None:  # type: igno
     always_fails.apply(args=[1], throw=False)
     failed = FailedTask.objects.get()
     client.force_login(org_a.users[Role.OWNER])
-    assert client.get("/admin/organizations/failedtask/").status_code == 404
+    assert client.get("/admin/platform/failed-tasks/").status_code == 404
     assert client.post(f"/admin/platform/failed-tasks/{failed.pk}/retry/").status_code == 404
     failed.refresh_from_db()
     assert failed.retried_at is None

@@ -61,3 +61,92 @@ def test_notifications_follow_the_access_rule(client, org_a, org_b) -> None:  # 
     membership_remove(acting_user=org_a.users[Role.OWNER], membership=membership)
     assert list(visible(member)) == []
     assert client.get(f"/notifications/{note.pk}/").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_emails_go_only_for_the_kinds_a_person_chose(org_a, org_b) -> None:  # type: ignore[no-untyped-def]
+    from django.core import mail
+
+    from accounts.services import profile_set_email_notifications
+    from dashboards.models import NotificationKind
+
+    viewer, member = org_a.users[Role.VIEWER], org_a.users[Role.MEMBER]
+    # Defaults: what concerns the person alone comes by email, announcements do not.
+    _publish(org_a, "Picnic")
+    assert mail.outbox == []
+    membership = Membership.objects.get(user=viewer, organization=org_a.organization)
+    membership_set_role(
+        acting_user=org_a.users[Role.OWNER], membership=membership, role=Role.MEMBER
+    )
+    assert [m.to for m in mail.outbox] == [[viewer.email]]
+    assert "You are now a member" in mail.outbox[0].subject
+    note = Notification.objects.get(user=viewer, kind=NotificationKind.ROLE_CHANGED)
+    assert f"/notifications/{note.pk}/" in mail.outbox[0].body
+    assert note.emailed_at is not None
+
+    # Opting in to announcements (member), out of role changes (viewer).
+    mail.outbox.clear()
+    profile_set_email_notifications(
+        acting_user=member, choices={NotificationKind.ANNOUNCEMENT: True}
+    )
+    profile_set_email_notifications(
+        acting_user=viewer, choices={NotificationKind.ROLE_CHANGED: False}
+    )
+    _publish(org_a, "Quarterly plans")
+    assert [m.to for m in mail.outbox] == [[member.email]]
+    assert "Quarterly plans" in mail.outbox[0].body
+    mail.outbox.clear()
+    membership_set_role(
+        acting_user=org_a.users[Role.OWNER], membership=membership, role=Role.VIEWER
+    )
+    assert mail.outbox == []
+    # B's people never get A's mail.
+    assert not any(org_b.users[Role.VIEWER].email in m.to for m in mail.outbox)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_email_is_not_sent_once_the_person_lost_access(org_a) -> None:  # type: ignore[no-untyped-def]
+    from django.core import mail
+
+    from dashboards.models import NotificationKind
+    from dashboards.notifications import notify
+    from dashboards.tasks import send_notification_email
+
+    member = org_a.users[Role.MEMBER]
+    with pytest.MonkeyPatch.context() as patch:
+        # Queued while a member, sent after the removal.
+        patch.setattr("dashboards.notifications._enqueue_emails", lambda *a, **k: None)
+        (note,) = notify(
+            user_ids=[member.pk],
+            organization_id=org_a.organization.pk,
+            kind=NotificationKind.EXPORT_READY,
+            text="Your export is ready.",
+        )
+    membership = Membership.objects.get(user=member, organization=org_a.organization)
+    membership_remove(acting_user=org_a.users[Role.OWNER], membership=membership)
+    assert (
+        send_notification_email.delay(note.pk, organization_id=org_a.organization.pk).get() is False
+    )
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_the_profile_page_saves_email_preferences(client, org_a) -> None:  # type: ignore[no-untyped-def]
+    member = org_a.users[Role.MEMBER]
+    client.force_login(member)
+    page = client.get("/accounts/profile/").content.decode()
+    assert 'name="email_role_changed" id="id_email_role_changed" checked' in page or (
+        'name="email_role_changed"' in page and "checked" in page
+    )
+    response = client.post(
+        "/accounts/profile/",
+        {"display_name": "", "email_announcement": "on", "email_export_ready": "on"},
+    )
+    assert response.status_code == 303
+    member.profile.refresh_from_db()
+    assert member.profile.email_notifications == {
+        "announcement": True,
+        "role_changed": False,
+        "document_rejected": False,
+        "export_ready": True,
+    }

@@ -22,6 +22,7 @@ SKIPPED_NAMES = {
     "wagtailadmin_logout": "ends the session (the rest of the sweep would run signed out)",
     "account_logout": "ends the session",
     "admin:logout": "ends the session",
+    "dashboards:sign_out_everywhere": "ends every session of the persona",
     "wagtailadmin_error_test": "Wagtail's deliberate 500 page, for operators",
 }
 # Writes a member may make to their own organization: a POST that changes A's data here
@@ -134,6 +135,10 @@ def _candidates(route: Route, name: str, world: World) -> list[Any]:
         return ["x.txt"]
     if name == "uploaded_file_id":
         return [1]
+    if name == "key" and route.name == "avatar":
+        return ids["avatar_keys"]
+    if name == "size" and route.name == "avatar":
+        return [64, 256]
     if name in {"token", "key", "uidb36", "uidb64"}:
         return ["x"]
     return ["1"]
@@ -198,6 +203,7 @@ def extra_urls(world: World) -> list[str]:
         "/alpha/handbook/",  # an unpublished page's path
         *ids["document_urls"],
         *ids["image_urls"],
+        *ids["avatar_urls"],
         *(f"/search/?query={word}" for word in SEARCH_WORDS),
         "/sitemap.xml",
         "/robots.txt",

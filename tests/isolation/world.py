@@ -267,6 +267,20 @@ def build_world() -> World:
     # the image serve view.
     image_urls = [image.file.url, image.get_rendition("max-165x165").url]
 
+    # --- a profile picture of A's owner: only people who share A with them see it ---------
+    from secure_images.avatars import avatar_upload, avatar_url
+
+    picture = io.BytesIO()
+    PILImage.new("RGB", (48, 48), (30, 90, 200)).save(picture, format="PNG")
+    avatar_key = avatar_upload(
+        acting_user=people_a[Role.OWNER],
+        name="owner.png",
+        file=io.BytesIO(picture.getvalue()),
+        size=len(picture.getvalue()),
+    )
+    people_a[Role.OWNER].profile.refresh_from_db()
+    avatar_urls = [avatar_url(people_a[Role.OWNER], size) for size in (32, 200)]
+
     # --- people and the audit trail -------------------------------------------------------
     invitation = Invitation.objects.create(
         organization=a,
@@ -320,6 +334,8 @@ def build_world() -> World:
         "document_urls": [plain.url, restricted.url],
         "images": [image.pk],
         "image_urls": image_urls,
+        "avatar_keys": [avatar_key],
+        "avatar_urls": avatar_urls,
         "collections": [a.collection_id],
         "groups": list(a.role_groups.values_list("group_id", flat=True)),
         "users": [person.pk for person in people_a.values()],

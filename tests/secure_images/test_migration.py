@@ -4,6 +4,7 @@ storage, keeping their ids (pages refer to images by id)."""
 from __future__ import annotations
 
 import importlib
+import io
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -65,3 +66,79 @@ def test_existing_images_move_out_of_public_media(settings, org_a) -> None:  # t
     )
     new.save()
     assert new.pk > old.pk
+
+
+def test_images_of_no_organization_go_to_the_operators_and_public_media_keeps_nothing(
+    settings, org_a
+) -> None:  # type: ignore[no-untyped-def]
+    from django.core.management import call_command
+    from django.test import Client
+
+    from organizations.models import Organization
+    from tests.factories import UserFactory
+
+    root = Collection.get_first_root_node()
+    loose = root.add_child(name="Loose files")
+    owned = Image(
+        title="Team photo",
+        collection_id=org_a.organization.collection_id,
+        file=SimpleUploadedFile("team.png", png()),
+    )
+    orphans = [
+        Image(title="Nobody's", collection=root, file=SimpleUploadedFile("nobody.png", png())),
+        Image(title="Loose", collection=loose, file=SimpleUploadedFile("loose.png", png(20, 20))),
+    ]
+    for image in [owned, *orphans]:
+        image._set_image_file_metadata()
+        image.save()
+    orphans[0].tags.add("legacy")
+    orphans[1].get_rendition("width-10")
+    assert len([p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()]) == 4
+
+    # The data migration moves what an organization owns, then the step for the rest.
+    migration.move_images(apps, SimpleNamespace(connection=connection))
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        call_command("move_unowned_images", stdout=io.StringIO())
+
+    # Public media keeps nothing at all, of any organization.
+    assert [p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()] == []
+    assert not Image.objects.exists()
+    assert not Rendition.objects.exists()
+    operators = Organization.objects.get(slug="operators")
+    assert operators.collection_id
+    assert operators.memberships.count() == 0
+    for old in orphans:
+        moved = SecureImage.objects.get(pk=old.pk)  # ids kept: pages refer to them
+        assert moved.organization_id == operators.pk
+        assert moved.collection_id == operators.collection_id
+        stored = Path(settings.SECURE_DOCUMENTS_ROOT) / moved.file.name
+        assert stored.is_file()
+        assert str(operators.public_id) in moved.file.name
+    assert [t.name for t in SecureImage.objects.get(pk=orphans[0].pk).tags.all()] == ["legacy"]
+    assert SecureImage.objects.get(pk=owned.pk).organization_id == org_a.organization.pk
+
+    # Only operators reach the operators' images; a member of any organization does not.
+    rendition_url = SecureImage.objects.get(pk=orphans[1].pk).get_rendition("width-10").url
+    member = Client()
+    member.force_login(org_a.users["owner"])
+    assert member.get(rendition_url).status_code == 404
+    assert Client().get(rendition_url).status_code == 404
+    operator = Client()
+    operator.force_login(UserFactory(is_superuser=True, is_staff=True))
+    assert operator.get(rendition_url).status_code == 200
+
+    # Run again: nothing left to move.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        call_command("move_unowned_images", stdout=io.StringIO())
+    assert SecureImage.objects.filter(organization=operators).count() == 2
+
+
+def test_the_operators_slug_is_reserved(org_a) -> None:  # type: ignore[no-untyped-def]
+    from django.core.exceptions import ValidationError
+
+    from organizations.services import organization_create
+
+    with pytest.raises(ValidationError):
+        organization_create(acting_user=org_a.users["owner"], name="Ops", slug="operators")
