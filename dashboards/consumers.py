@@ -14,8 +14,8 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import structlog
-from asgiref.sync import sync_to_async
 from channels.consumer import get_handler_name
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from config.metrics import WEBSOCKET_CLOSES, WEBSOCKET_MESSAGES, WEBSOCKETS_OPEN
@@ -106,13 +106,17 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         await super().dispatch(message)
 
+    # Database work goes through Channels' database_sync_to_async, which hands the
+    # connection back to the pool when each call ends (plain sync_to_async leaves it
+    # checked out by the executor thread until some later call closes it).
+
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         slug = (parse_qs(self.scope.get("query_string", b"").decode()).get("org") or [""])[0]
-        found = await sync_to_async(_membership)(user, slug) if slug else None
+        found = await database_sync_to_async(_membership)(user, slug) if slug else None
         if found is None:
             # The same answer for "no such organization" and "not yours".
             await self.close(code=CLOSE_FORBIDDEN)
@@ -126,10 +130,14 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.accept()
         self.accepted = True
         WEBSOCKETS_OPEN.inc()
-        await sync_to_async(presence.touch)(self.organization_id, self.user_id, self.channel_name)
+        await database_sync_to_async(presence.touch)(
+            self.organization_id, self.user_id, self.channel_name
+        )
         # This socket always gets the list; the others only if the set of people changed.
-        await self.send(text_data=await sync_to_async(_presence_html)(self.organization_id))
-        await sync_to_async(_announce_presence)(self.organization_id)
+        await self.send(
+            text_data=await database_sync_to_async(_presence_html)(self.organization_id)
+        )
+        await database_sync_to_async(_announce_presence)(self.organization_id)
 
     async def disconnect(self, code: int) -> None:
         if self.organization_id is None:
@@ -138,8 +146,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
         WEBSOCKET_CLOSES.labels(cause=str(code)).inc()
         await self.channel_layer.group_discard(org_group(self.organization_id), self.channel_name)
         await self.channel_layer.group_discard(user_group(self.user_id), self.channel_name)
-        await sync_to_async(presence.leave)(self.organization_id, self.channel_name, self.user_id)
-        await sync_to_async(_announce_presence)(self.organization_id)
+        await database_sync_to_async(presence.leave)(
+            self.organization_id, self.channel_name, self.user_id
+        )
+        await database_sync_to_async(_announce_presence)(self.organization_id)
 
     def _allow(self) -> bool:
         now = time.monotonic()
@@ -183,17 +193,17 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         if message["action"] == "heartbeat":
-            await sync_to_async(presence.touch)(
+            await database_sync_to_async(presence.touch)(
                 self.organization_id, self.user_id, self.channel_name
             )
             return
-        html = await sync_to_async(_current_state)(self.organization_id, self.role)
+        html = await database_sync_to_async(_current_state)(self.organization_id, self.role)
         await self.send(text_data=html)
 
     async def _own_slug(self) -> str:
         from organizations.models import Organization
 
-        return await sync_to_async(
+        return await database_sync_to_async(
             lambda: (
                 Organization.objects.filter(pk=self.organization_id or 0)
                 .values_list("slug", flat=True)

@@ -116,7 +116,9 @@ class WebsocketLogMiddleware:
     async def __call__(self, scope: Any, receive: Any, send: Any) -> Any:
         if scope.get("type") != "websocket":
             return await self.inner(scope, receive, send)
-        from asgiref.sync import sync_to_async
+        # Channels' wrapper hands the connection back when the call ends: the socket
+        # may stay open for hours, and a connection left with the thread is held as long.
+        from channels.db import database_sync_to_async
 
         headers = dict(scope.get("headers") or [])
         request_id = resolve_request_id(
@@ -127,7 +129,7 @@ class WebsocketLogMiddleware:
         slug = (parse_qs((scope.get("query_string") or b"").decode()).get("org") or [""])[0]
         organization_id = None
         if user_id is not None and slug:
-            organization_id = await sync_to_async(_member_organization_id)(user_id, slug)
+            organization_id = await database_sync_to_async(_member_organization_id)(user_id, slug)
         context = {"request_id": request_id, "user_id": user_id, "path": scope.get("path")}
         if organization_id is not None:
             context["organization_id"] = organization_id
