@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from api.context import organization_access
 from api.schemas import AnnouncementIn, AnnouncementListOut, AnnouncementOut, ErrorOut
@@ -60,7 +60,7 @@ def announcements_list(request: HttpRequest, org_slug: str) -> dict[str, Any]:
 )
 def announcement_create(
     request: HttpRequest, org_slug: str, body: AnnouncementIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     """A draft announcement; publish it to show it. ``body`` is rich text (HTML with
     bold, italic, links and lists); ``audience`` is the lowest role that sees it."""
     membership = organization_access(request, org_slug, Capability.EDIT_CONTENT, write=True)
@@ -73,7 +73,7 @@ def announcement_create(
         starts_at=body.starts_at,
         ends_at=body.ends_at,
     )
-    return 201, _announcement(announcement)
+    return Status(201, _announcement(announcement))
 
 
 @router.post(

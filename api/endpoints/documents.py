@@ -9,7 +9,7 @@ from uuid import UUID
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
@@ -134,7 +134,7 @@ def document_upload(
     org_slug: str,
     file: File[UploadedFile | None] = None,
     title: Form[str] = "",
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     """Upload one file (``multipart/form-data``, field ``file``; optional ``title``).
     The checks of the portal apply: size, type and content, quota, rate."""
     membership = organization_access(request, org_slug, Capability.UPLOAD_DOCUMENTS, write=True)
@@ -167,7 +167,7 @@ def document_upload(
             headers={"Retry-After": "60"} if status == 429 else None,
         ) from exc
     document.refresh_from_db(fields=["status", "status_reason", "scanned"])
-    return 201, _document(document, org_slug)
+    return Status(201, _document(document, org_slug))
 
 
 @router.get(
@@ -186,12 +186,12 @@ def document_detail(request: HttpRequest, org_slug: str, public_id: UUID) -> dic
     response={204: None, **ERRORS},
     url_name="document",
 )
-def document_delete(request: HttpRequest, org_slug: str, public_id: UUID) -> tuple[int, None]:
+def document_delete(request: HttpRequest, org_slug: str, public_id: UUID) -> Status[None]:
     """Delete a document: your own, or any with an editor's role or above."""
     organization_access(request, org_slug, write=True)
     _membership, document = _find(request, org_slug, public_id)
     services.document_delete(acting_user=request.user, document=document)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from api.context import organization_access, token_of
 from api.errors import ApiError
@@ -126,14 +126,14 @@ def member_set_role(request: HttpRequest, org_slug: str, pk: int, body: RoleIn) 
     response={204: None, **ERRORS},
     url_name="member",
 )
-def member_remove(request: HttpRequest, org_slug: str, pk: int) -> tuple[int, None]:
+def member_remove(request: HttpRequest, org_slug: str, pk: int) -> Status[None]:
     """Remove a member (or, with your own id, leave the organization)."""
     membership = organization_access(request, org_slug, write=True)
     target = access.access_member(membership.organization, pk)
     if target.pk != membership.pk:
         organization_access(request, org_slug, Capability.MANAGE_MEMBERS)
     services.membership_remove(acting_user=request.user, membership=target)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get(
@@ -155,7 +155,7 @@ def invitations_list(request: HttpRequest, org_slug: str) -> dict[str, Any]:
 )
 def invitation_create(
     request: HttpRequest, org_slug: str, body: InvitationIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     """Invite someone by email, with a role no higher than yours; the invitation email
     goes out as from the portal."""
     membership = organization_access(request, org_slug, Capability.MANAGE_MEMBERS, write=True)
@@ -165,7 +165,7 @@ def invitation_create(
         email=body.email,
         role=body.role,
     )
-    return 201, _invitation(invitation)
+    return Status(201, _invitation(invitation))
 
 
 @router.delete(
@@ -173,11 +173,11 @@ def invitation_create(
     response={204: None, **ERRORS},
     url_name="invitation",
 )
-def invitation_revoke(request: HttpRequest, org_slug: str, pk: int) -> tuple[int, None]:
+def invitation_revoke(request: HttpRequest, org_slug: str, pk: int) -> Status[None]:
     """Withdraw an open invitation."""
     membership = organization_access(request, org_slug, Capability.MANAGE_MEMBERS, write=True)
     invitation = access.access_invitation(membership.organization, pk)
     if invitation.status != "pending":
         raise ApiError(409, "This invitation is already closed.")
     services.invitation_revoke(acting_user=request.user, invitation=invitation)
-    return 204, None
+    return Status(204, None)
