@@ -43,7 +43,10 @@ def webhook_server(
         "REDIS_URL": settings.REDIS_URL,
         "MEDIA_ROOT": str(folder / "media"),
         "LOG_LEVEL": "WARNING",
-        "DATABASE_POOL_MAX_SIZE": "4",
+        # The production default: a journey opens up to three signed-in pages, each
+        # with its live socket and pictures, and a sync view holds its pooled
+        # connection until its response is sent.
+        "DATABASE_POOL_MAX_SIZE": "10",
         "WEBHOOKS_ALLOWED_HOSTS": "127.0.0.1",
         "WEBHOOKS_ALLOW_HTTP": "true",
     }
