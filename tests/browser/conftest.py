@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,17 +78,13 @@ class PortalServer:
         return self.log_path.read_text(errors="replace")
 
 
-@pytest.fixture(scope="session")
-def portal_server(
-    django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+@contextmanager
+def running_portal_server(
+    database_url: str, folder: Path, extra_env: dict[str, str] | None = None
 ) -> Iterator[PortalServer]:
-    """uvicorn with ``config.asgi`` (plus static files) on the test database."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
-    with django_db_blocker.unblock():
-        database_url = _database_url_for_current_test_db()
+    """uvicorn with the browser tests' ASGI app on ``database_url``, logging into
+    ``folder``; ``extra_env`` adds settings (a test's own server)."""
     port = free_port()
-    folder = tmp_path_factory.mktemp("portal-server")
     env = {
         **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
@@ -99,6 +96,7 @@ def portal_server(
         # with its live socket and pictures, and a sync view holds its pooled
         # connection until its response is sent.
         "DATABASE_POOL_MAX_SIZE": "10",
+        **(extra_env or {}),
     }
     log_path = folder / "uvicorn.log"
     log = log_path.open("ab")
@@ -126,6 +124,7 @@ def portal_server(
         wait_for_port(port, timeout=30)
     except TimeoutError:
         process.kill()
+        log.close()
         raise RuntimeError(f"uvicorn did not start: {log_path.read_text()[-3000:]}") from None
     server = PortalServer(url=f"http://127.0.0.1:{port}", process=process, log_path=log_path)
     try:
@@ -139,6 +138,19 @@ def portal_server(
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=5)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def portal_server(
+    django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[PortalServer]:
+    """uvicorn with ``config.asgi`` (plus static files) on the test database."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    with django_db_blocker.unblock():
+        database_url = _database_url_for_current_test_db()
+    with running_portal_server(database_url, tmp_path_factory.mktemp("portal-server")) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -10,20 +10,16 @@ receiver on 127.0.0.1 needs; the suite's shared server keeps the guard's default
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
 from playwright.sync_api import Browser, Page, expect
 
+from tests.browser.conftest import running_portal_server
 from tests.browser.test_member_portal import LAYOUTS, SIZES, Console, assert_fits
-from tests.conftest import ROOT, _database_url_for_current_test_db, free_port, wait_for_port
+from tests.conftest import _database_url_for_current_test_db
 from tests.factories import make_org
 from tests.webhooks.receiver import Receiver, start_receiver
 
@@ -32,52 +28,13 @@ from tests.webhooks.receiver import Receiver, start_receiver
 def webhook_server(
     django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
+    """A server of its own that may deliver to this machine's test receiver."""
     with django_db_blocker.unblock():
         database_url = _database_url_for_current_test_db()
-    port = free_port()
+    extra = {"WEBHOOKS_ALLOWED_HOSTS": "127.0.0.1", "WEBHOOKS_ALLOW_HTTP": "true"}
     folder = tmp_path_factory.mktemp("webhook-server")
-    env = {
-        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": database_url,
-        "REDIS_URL": settings.REDIS_URL,
-        "MEDIA_ROOT": str(folder / "media"),
-        "LOG_LEVEL": "WARNING",
-        # The production default: a journey opens up to three signed-in pages, each
-        # with its live socket and pictures, and a sync view holds its pooled
-        # connection until its response is sent.
-        "DATABASE_POOL_MAX_SIZE": "10",
-        "WEBHOOKS_ALLOWED_HOSTS": "127.0.0.1",
-        "WEBHOOKS_ALLOW_HTTP": "true",
-    }
-    log_path: Path = folder / "uvicorn.log"
-    with log_path.open("ab") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "tests.browser.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--lifespan",
-                "off",
-                "--no-access-log",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            wait_for_port(port, timeout=30)
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=15)
+    with running_portal_server(database_url, folder, extra) as server:
+        yield server.url
 
 
 @pytest.fixture
