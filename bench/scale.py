@@ -3,17 +3,21 @@
     python -m bench.scale [--orgs N] [--rounds R] [--keep]
 
 Builds two scratch PostgreSQL databases (on 127.0.0.1:5432, user postgres, trust auth):
-one with 2 organizations, one with N (default 1000), every organization created through
-the real services (``organization_create``, ``membership_add``; pages published through
-Wagtail; documents as rows of the organization's collection). In both, organization 0 is
-members-only (its editor and member are measured) and organization 1 is published to
-everyone; the other N - 2 are members-only, as organizations are by default.
+one with 2 organizations, one with N (default 10,000). A sample of ten is created
+through the real services (``organization_create``, ``membership_add``, pages published
+through Wagtail, documents and images), five before and five after the others; the
+others through the bulk path (``organizations_bulk_create``, each with an owner), with
+three published pages, five documents and two images each written as rows. In both,
+organization 0 is members-only (its editor and member are measured, its files are on
+disk) and organization 1 is published to everyone; the others are members-only, as
+organizations are by default.
 
 Then it measures the same requests against both, in alternating rounds (one worker
 process per database, in-process through Django's test client: no network, no server),
 and prints, per request: SQL queries, p50 of the request time and p50 of its database
 time at 2 and at N, and the ratios. It also prints the time of ``organization_create``
-for the first and the last ten organizations of the large database.
+for the sample's first five and last five organizations of the large database, and the
+bulk path's rate.
 
 Settings: config.settings.test (tasks run inline); Redis from ``REDIS_URL``.
 """
@@ -35,6 +39,9 @@ ROOT = Path(__file__).resolve().parents[1]
 PG = "postgres://postgres@127.0.0.1:5432"
 PAGES_PER_ORG = 3
 DOCUMENTS_PER_ORG = 5
+IMAGES_PER_ORG = 2
+# Names of a few lengths, as real names have (the search backend normalises by length).
+WORDS = ("Labs", "Health Trust", "Freight and Storage", "Council")
 OURS, PUBLIC = "org-00000", "org-00001"
 
 # (name, persona, url); {root} is organization 0's root page id.
@@ -45,6 +52,8 @@ REQUESTS: list[tuple[str, str, str]] = [
     ("portal overview", "member", f"/o/{OURS}/"),
     ("portal documents", "member", f"/o/{OURS}/documents/"),
     ("portal members", "member", f"/o/{OURS}/members/"),
+    ("portal search", "member", f"/o/{OURS}/search/?query=document"),
+    ("download", "member", "{download}"),
     ("admin dashboard", "editor", "/admin/"),
     ("explorer", "editor", "/admin/pages/{root}/"),
     ("page search", "editor", "/admin/pages/search/?q=page"),
@@ -52,7 +61,13 @@ REQUESTS: list[tuple[str, str, str]] = [
     ("document listing", "editor", "/admin/documents/"),
     ("document search", "editor", "/admin/documents/?q=document"),
     ("document chooser", "editor", "/admin/documents/chooser/"),
+    ("image listing", "editor", "/admin/images/"),
+    ("image search", "editor", "/admin/images/?q=image"),
+    ("image chooser", "editor", "/admin/images/chooser/"),
     ("snippet listing", "editor", "/admin/snippets/dashboards/announcement/"),
+    ("snippet search", "editor", "/admin/snippets/dashboards/announcement/?q=news"),
+    ("site history report", "editor", "/admin/reports/site-history/"),
+    ("aging pages report", "editor", "/admin/reports/aging-pages/"),
     ("operator dashboard", "operator", "/admin/"),
 ]
 
@@ -93,69 +108,227 @@ def _user(email: str, *, superuser: bool = False) -> Any:
     return model.objects.create_user(email=email, password="bench-password-1")
 
 
-def populate(count: int) -> dict[str, Any]:
-    from wagtail.models import Page
+SAMPLE = 10  # organizations created through the real services, at the start and at the end
+
+
+def _content(organization: Any, owner: Any, operator: Any, *, files: bool) -> None:
+    """An organization made through the real services: an editor and a member, published
+    pages, documents and images (with files on disk when ``files``: the measured one)."""
+    from django.core.files.base import ContentFile
 
     from home.models import ContentPage
     from organizations.pages import root_page_model
     from organizations.roles import Role
-    from organizations.services import membership_add, organization_create
+    from organizations.services import membership_add
     from secure_documents.models import ProcessingStatus, SecureDocument
+    from secure_images.models import SecureImage
+
+    index = int(organization.slug.rsplit("-", 1)[1])
+    for role in (Role.EDITOR, Role.MEMBER):
+        membership_add(
+            acting_user=operator,
+            organization=organization,
+            user=_user(f"{role}-{index}@bench.example"),
+            role=role,
+        )
+    root = root_page_model().objects.get(organization=organization)
+    if organization.slug == PUBLIC:
+        root.members_only = False
+        root.save_revision().publish()
+    for number in range(PAGES_PER_ORG):
+        page = root.add_child(
+            instance=ContentPage(
+                title=f"Page {number} of {organization.name}",
+                slug=f"page-{number}",
+                intro="A page of the benchmark.",
+            )
+        )
+        page.save_revision().publish()
+    for number in range(DOCUMENTS_PER_ORG):
+        document = SecureDocument(
+            organization=organization,
+            collection_id=organization.collection_id,
+            title=f"Document {number} of {organization.name}",
+            file_size=100,
+            content_type="text/plain",
+            status=ProcessingStatus.CLEAN,
+            uploaded_by_user=owner,
+        )
+        if files:
+            document.file.save(f"document-{number}.txt", ContentFile(b"x" * 100), save=False)
+        else:
+            document.file = f"bench/{organization.slug}-{number}.txt"
+        document.save()
+    for number in range(IMAGES_PER_ORG):
+        image = SecureImage(
+            title=f"Image {number} of {organization.name}",
+            organization=organization,
+            collection_id=organization.collection_id,
+            uploaded_by_user=owner,
+        )
+        if files:
+            image.file.save(f"image-{number}.png", ContentFile(_png()), save=False)
+            image.width, image.height = 64, 48
+        else:
+            image.file, image.width, image.height = f"bench/{organization.slug}-{number}.png", 8, 8
+        image.save()
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (40, 90, 160)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _bulk_content(organizations: list[Any]) -> None:
+    """Pages, documents and images of the bulk-created organizations, as rows: three
+    published pages under each root, five documents and two images in each collection
+    (files not on disk: nobody measured opens them)."""
+    from django.db.models import F
+    from django.utils import timezone
+    from wagtail.models import Page
+
+    from home.models import ContentPage
+    from organizations.pages import root_page_model
+    from organizations.services.bulk import insert_page_rows
+    from secure_documents.models import ProcessingStatus, SecureDocument
+    from secure_images.models import SecureImage
+
+    now = timezone.now()
+    roots = {
+        root.organization_id: root
+        for root in root_page_model().objects.filter(organization__in=organizations)
+    }
+    pages = []
+    for organization in organizations:
+        root = roots[organization.pk]
+        for number in range(PAGES_PER_ORG):
+            slug = f"page-{number}"
+            pages.append(
+                ContentPage(
+                    title=f"Page {number} of {organization.name}",
+                    draft_title=f"Page {number} of {organization.name}",
+                    slug=slug,
+                    intro="A page of the benchmark.",
+                    live=True,
+                    has_unpublished_changes=False,
+                    first_published_at=now,
+                    last_published_at=now,
+                    path=f"{root.path}{number + 1:04d}",
+                    depth=root.depth + 1,
+                    numchild=0,
+                    url_path=f"{root.url_path}{slug}/",
+                    locale_id=root.locale_id,
+                )
+            )
+    insert_page_rows(pages)
+    Page.objects.filter(pk__in=[root.pk for root in roots.values()]).update(
+        numchild=F("numchild") + PAGES_PER_ORG
+    )
+    documents = SecureDocument.objects.bulk_create(
+        SecureDocument(
+            organization=organization,
+            collection_id=organization.collection_id,
+            title=f"Document {number} of {organization.name}",
+            file=f"bench/{organization.slug}-{number}.txt",
+            file_size=100,
+            content_type="text/plain",
+            status=ProcessingStatus.CLEAN,
+        )
+        for organization in organizations
+        for number in range(DOCUMENTS_PER_ORG)
+    )
+    images = SecureImage.objects.bulk_create(
+        SecureImage(
+            organization=organization,
+            collection_id=organization.collection_id,
+            title=f"Image {number} of {organization.name}",
+            file=f"bench/{organization.slug}-{number}.png",
+            width=8,
+            height=8,
+        )
+        for organization in organizations
+        for number in range(IMAGES_PER_ORG)
+    )
+    from modelsearch.backends import get_search_backend
+
+    backend = get_search_backend()
+    backend.add_bulk(ContentPage, pages)
+    backend.add_bulk(SecureDocument, documents)
+    backend.add_bulk(SecureImage, images)
+
+
+def populate(count: int) -> dict[str, Any]:
+    from django.contrib.auth import get_user_model
+    from wagtail.models import Page
+
+    from organizations.services import organization_create
+    from organizations.services.bulk import NewOrganization, organizations_bulk_create
+    from secure_documents.models import SecureDocument
 
     _site_tree()
     operator = _user("operator@bench.example", superuser=True)
-    create_times: list[float] = []
-    for index in range(count):
-        slug = f"org-{index:05d}"
+    sample = min(count, SAMPLE)
+    numbers = list(range(count))
+    # The first half of the sample (organizations 0 and 1, the measured ones, among
+    # them) before the bulk, the second half after it.
+    before, bulk, after = (
+        numbers[: (sample + 1) // 2],
+        numbers[(sample + 1) // 2 : count - sample // 2],
+        numbers[count - sample // 2 :],
+    )
+    create_times: dict[str, list[float]] = {"first": [], "last": []}
+
+    def create(index: int, key: str) -> None:
         owner = _user(f"owner-{index}@bench.example")
         started = time.perf_counter()
-        organization = organization_create(acting_user=owner, name=f"Org {index:05d}", slug=slug)
-        create_times.append(time.perf_counter() - started)
-        for role in (Role.EDITOR, Role.MEMBER):
-            membership_add(
-                acting_user=operator,
-                organization=organization,
-                user=_user(f"{role}-{index}@bench.example"),
-                role=role,
-            )
-        root = root_page_model().objects.get(organization=organization)
-        if slug == PUBLIC:
-            root.members_only = False
-            root.save_revision().publish()
-        for number in range(PAGES_PER_ORG):
-            page = root.add_child(
-                instance=ContentPage(
-                    title=f"Page {number} of {organization.name}",
-                    slug=f"page-{number}",
-                    intro="A page of the benchmark.",
-                )
-            )
-            page.save_revision().publish()
-        SecureDocument.objects.bulk_create(
-            SecureDocument(
-                organization=organization,
-                collection_id=organization.collection_id,
-                title=f"Document {number} of {organization.name}",
-                file=f"bench/{slug}-{number}.txt",
-                file_size=100,
-                content_type="text/plain",
-                status=ProcessingStatus.CLEAN,
-                uploaded_by_user=owner,
-            )
-            for number in range(DOCUMENTS_PER_ORG)
+        organization = organization_create(
+            acting_user=owner, name=f"Org {index} {WORDS[index % len(WORDS)]}", slug=_slug(index)
         )
-        if index % 100 == 99:
-            print(f"[populate] {index + 1}/{count}", file=sys.stderr, flush=True)
-    from wagtail.search.backends import get_search_backend
+        create_times[key].append(time.perf_counter() - started)
+        _content(organization, owner, operator, files=True)
 
-    get_search_backend().add_bulk(SecureDocument, SecureDocument.objects.all())
+    for index in before:
+        create(index, "first")
+    bulk_seconds = 0.0
+    if bulk:
+        users = get_user_model()
+        users.objects.bulk_create(
+            users(email=f"owner-{index}@bench.example", password="!") for index in bulk
+        )
+        started = time.perf_counter()
+        result = organizations_bulk_create(
+            rows=[
+                NewOrganization(
+                    name=f"Org {index} {WORDS[index % len(WORDS)]}",
+                    slug=_slug(index),
+                    owner_email=f"owner-{index}@bench.example",
+                )
+                for index in bulk
+            ],
+            progress=lambda done: print(f"[bulk] {done}/{len(bulk)}", file=sys.stderr, flush=True),
+        )
+        bulk_seconds = time.perf_counter() - started
+        _bulk_content(result.created)
+    for index in after:
+        create(index, "last")
     return {
         "organizations": count,
         "pages": Page.objects.count(),
         "documents": SecureDocument.objects.count(),
-        "create_first": create_times[:10],
-        "create_last": create_times[-10:],
+        "bulk": len(bulk),
+        "bulk_seconds": bulk_seconds,
+        "create_first": create_times["first"],
+        "create_last": create_times["last"],
     }
+
+
+def _slug(index: int) -> str:
+    return f"org-{index:05d}"
 
 
 def _clients() -> dict[str, Any]:
@@ -180,8 +353,12 @@ def serve() -> None:
     from django.db import connection
 
     from organizations.pages import root_page_model
+    from secure_documents.models import SecureDocument
 
     root = root_page_model().objects.get(organization__slug=OURS).pk
+    download = SecureDocument.objects.filter(organization__slug=OURS).order_by("pk").first()
+    assert download is not None
+    links = {"root": root, "download": download.url}
     clients = _clients()
     state = {"queries": 0, "db": 0.0}
 
@@ -200,7 +377,7 @@ def serve() -> None:
             state.update(queries=0, db=0.0)
             with connection.execute_wrapper(timer):
                 started = time.perf_counter()
-                response = clients[persona].get(url.format(root=root))
+                response = clients[persona].get(url.format(**links))
                 elapsed = time.perf_counter() - started
             results[name] = {
                 "status": response.status_code,
@@ -297,7 +474,7 @@ def _round(process: subprocess.Popen[str]) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--orgs", type=int, default=1000)
+    parser.add_argument("--orgs", type=int, default=10000)
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--keep", action="store_true", help="keep the two databases")
     args = parser.parse_args()
@@ -350,9 +527,14 @@ def main() -> None:
         )
     first, last = facts[n]["create_first"], facts[n]["create_last"]
     print(
-        f"\norganization_create: p50 {statistics.median(first) * 1000:.0f} ms for the first ten, "
-        f"{statistics.median(last) * 1000:.0f} ms for the last ten of {n}"
+        f"\norganization_create: p50 {statistics.median(first) * 1000:.0f} ms for the first "
+        f"{len(first)}, {statistics.median(last) * 1000:.0f} ms for the last {len(last)} of {n}"
     )
+    if facts[n]["bulk"]:
+        print(
+            f"bulk path: {facts[n]['bulk']} organizations in {facts[n]['bulk_seconds']:.1f} s "
+            f"({facts[n]['bulk'] / facts[n]['bulk_seconds']:.0f} per second)"
+        )
 
 
 if __name__ == "__main__":

@@ -59,12 +59,11 @@ class OrganizationPage(AbstractOrganizationPage):
     subpage_types = ["home.ContentPage", "dashboards.DashboardPage"]
     is_creatable = False  # only organizations.provisioning creates these
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
+    def set_initial_content(self) -> None:
         # A new organization's page starts with the default panels. (Not a field default:
         # a callable default makes the admin form expect a hidden initial value.)
-        if self._state.adding and not self.panels:
+        if not self.panels:
             self.panels = default_panels()
-        super().save(*args, **kwargs)
 
     def get_context(self, request: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context(request, *args, **kwargs)

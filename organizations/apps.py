@@ -27,6 +27,15 @@ class OrganizationsConfig(AppConfig):
         # The audit log is read-only and readable where the rule lets the person manage
         # an organization (organizations/audit_log.py).
         register_permission_policy(AuditEvent, AuditLogPermissionPolicy(AuditEvent))
+        from wagtail.models import Collection
+
+        # Collections are kept in creation order, not sorted by name: treebeard inserts a
+        # sorted child by moving every later sibling one step (one UPDATE each), so a
+        # new organization named "Aardvark" beside 10,000 others took about 9,000
+        # statements, and a renamed organization's collection, out of order, could make
+        # a later sorted insert collide. Appending costs the same at any size and lets
+        # the bulk path reserve paths after the last child (docs/decisions.md, 55).
+        Collection.node_order_by = []
         post_migrate.connect(_after_last_app, dispatch_uid="organizations.provision")
         # Tasks that fail for good are recorded (in workers, and in the web process when
         # tasks run inline), account changes are audited, log lines name the tenant.

@@ -55,7 +55,14 @@ class AbstractOrganizationPage(Page):
             )
         ]
 
+    def set_initial_content(self) -> None:
+        """Fill what a new organization's page starts with (the concrete page type's
+        defaults). Called before the first save, and by the bulk path, which writes the
+        rows without calling ``save``."""
+
     def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._state.adding:
+            self.set_initial_content()
         super().save(*args, **kwargs)
         # Saves of a few named fields (Wagtail's revision bookkeeping, for one) cannot
         # change who may see the pages; every other save brings the restriction in line.

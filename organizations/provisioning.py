@@ -128,7 +128,7 @@ def _collection_label(codename: str) -> str:
     return f"{'wagtaildocs' if codename.endswith('document') else 'wagtailimages'}.{codename}"
 
 
-def _every_role_permission() -> dict[str, Permission]:
+def every_role_permission() -> dict[str, Permission]:
     """Every permission a role group may hold, by ``app_label.codename``: one query for
     the whole provisioning run instead of one per role and kind."""
     labels = {label for labels in MODEL_PERMISSIONS.values() for label in labels}
@@ -140,7 +140,7 @@ def _every_role_permission() -> dict[str, Permission]:
     }
 
 
-def _home_page() -> Page:
+def home_page() -> Page:
     """The default site's root page: organization roots go right under it."""
     site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
     if site is None:
@@ -152,7 +152,7 @@ def _ensure_root_page(organization: Organization, report: Report) -> Any:
     model = root_page_model()
     page = model.objects.filter(organization=organization).first()
     if page is None:
-        home = _home_page()
+        home = home_page()
         slug = organization.slug
         if Page.objects.child_of(home).filter(slug=slug).exists():
             slug = f"{slug}-org"
@@ -219,6 +219,40 @@ def _ensure_groups(organization: Organization, report: Report) -> dict[str, Grou
     return {role: existing[role] for role in Role.values}
 
 
+@dataclass(frozen=True)
+class WantedPermissions:
+    """What one role group of one organization holds: permission ids, and (object id,
+    permission id) pairs on its page root and its collection."""
+
+    model: set[int]
+    page: set[tuple[int, int]]
+    collection: set[tuple[int, int]]
+
+
+def wanted_permissions(
+    organization: Organization,
+    role: str,
+    page_id: int,
+    collection_id: int,
+    permissions: dict[str, Permission],
+) -> WantedPermissions:
+    # A suspended organization keeps its groups but they grant nothing: its editors are
+    # locked out of the admin until it is reactivated.
+    if not organization.is_active:
+        return WantedPermissions(set(), set(), set())
+    page_codenames = set(PAGE_PERMISSIONS[role])
+    if organization.moderation_enabled:
+        page_codenames -= MODERATED_OUT.get(role, set())
+    return WantedPermissions(
+        model={permissions[label].pk for label in MODEL_PERMISSIONS[role]},
+        page={(page_id, permissions[f"wagtailcore.{c}"].pk) for c in page_codenames},
+        collection={
+            (collection_id, permissions[_collection_label(c)].pk)
+            for c in COLLECTION_PERMISSIONS[role]
+        },
+    )
+
+
 def _sync_permissions(
     organization: Organization,
     page: Page,
@@ -229,8 +263,7 @@ def _sync_permissions(
     """Give each role group exactly its permissions, reading what the groups hold in three
     queries and writing only the groups that differ (a new organization: all of them,
     in bulk)."""
-    active = organization.is_active
-    permissions = _every_role_permission()
+    permissions = every_role_permission()
     group_ids = [group.pk for group in groups.values()]
     model_held: dict[int, set[int]] = {pk: set() for pk in group_ids}
     through = Group.permissions.through
@@ -252,43 +285,25 @@ def _sync_permissions(
     new_model, new_page, new_collection = [], [], []
     stale_model, stale_page, stale_collection = [], [], []
     for role, group in groups.items():
-        # A suspended organization keeps its groups but they grant nothing: its editors
-        # are locked out of the admin until it is reactivated.
-        wanted_model = (
-            {permissions[label].pk for label in MODEL_PERMISSIONS[role]} if active else set()
-        )
-        if model_held[group.pk] != wanted_model:
+        wanted = wanted_permissions(organization, role, page.pk, collection.pk, permissions)
+        if model_held[group.pk] != wanted.model:
             stale_model.append(group.pk)
-            new_model += [through(group_id=group.pk, permission_id=pk) for pk in wanted_model]
+            new_model += [through(group_id=group.pk, permission_id=pk) for pk in wanted.model]
             report.updated.append(f"{group.name} model permissions")
-
-        page_codenames = set(PAGE_PERMISSIONS[role]) if active else set()
-        if organization.moderation_enabled:
-            page_codenames -= MODERATED_OUT.get(role, set())
-        wanted_page = {(page.pk, permissions[f"wagtailcore.{c}"].pk) for c in page_codenames}
-        if page_held[group.pk] != wanted_page:
+        if page_held[group.pk] != wanted.page:
             stale_page.append(group.pk)
             new_page += [
                 GroupPagePermission(group_id=group.pk, page_id=page_id, permission_id=pk)
-                for page_id, pk in wanted_page
+                for page_id, pk in wanted.page
             ]
             report.updated.append(f"{group.name} page permissions")
-
-        wanted_collection = (
-            {
-                (collection.pk, permissions[_collection_label(c)].pk)
-                for c in COLLECTION_PERMISSIONS[role]
-            }
-            if active
-            else set()
-        )
-        if collection_held[group.pk] != wanted_collection:
+        if collection_held[group.pk] != wanted.collection:
             stale_collection.append(group.pk)
             new_collection += [
                 GroupCollectionPermission(
                     group_id=group.pk, collection_id=collection_id, permission_id=pk
                 )
-                for collection_id, pk in wanted_collection
+                for collection_id, pk in wanted.collection
             ]
             report.updated.append(f"{group.name} collection permissions")
 
