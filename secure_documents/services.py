@@ -283,3 +283,16 @@ def document_mark_processed(
         )
     )
     return document
+
+
+@transaction.atomic
+def document_store_text(*, document: SecureDocument, extracted_text: str) -> bool:
+    """The searchable text of a document processed before extraction existed (or again,
+    with other limits): kept for a clean document only, and indexed with it."""
+    changed = SecureDocument.objects.filter(pk=document.pk, status=ProcessingStatus.CLEAN).update(
+        extracted_text=extracted_text
+    )
+    if changed:
+        document.refresh_from_db()
+        index.insert_or_update_object(document)
+    return bool(changed)

@@ -111,6 +111,16 @@ def document_text(data: bytes, extension: str) -> str:
     return extracted
 
 
+def stored_document_text(document: SecureDocument) -> str:
+    """``document_text`` of a stored document's file (for documents processed before)."""
+    extension = (document.file.name or "").rsplit(".", 1)[-1].lower()
+    if extension not in _text_extensions():
+        return ""
+    with document.file.open("rb") as handle:
+        data = handle.read(TEXT_LIMITS.max_bytes + 1)
+    return document_text(data, extension)
+
+
 def _is_document_name(name: str) -> bool:
     from django.core.exceptions import SuspiciousFileOperation
 

@@ -7,7 +7,7 @@ wall-clock timeout and caps on memory and CPU time; inside it every parser reads
 encrypted or oversized file, a timeout, a crash) yields "" and the document is processed
 as before, just without searchable text.
 
-Parsers (decision 22 in docs/decisions.md): pypdf for PDF (pure Python, no
+Parsers (decision 55 in docs/decisions.md): pypdf for PDF (pure Python, no
 dependencies); openpyxl (already a dependency of Wagtail) for .xlsx; for .docx, .pptx,
 .odt and .ods the text sits in a few XML parts of a zip archive, read here with
 defusedxml (already locked; refuses DTDs and entities) so that every read is bounded.

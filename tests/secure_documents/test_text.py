@@ -190,3 +190,24 @@ def test_the_character_limit_setting_applies(org_a, settings) -> None:  # type: 
     process_document(document.pk, organization_id=org_a.organization.pk)
     document.refresh_from_db()
     assert 0 < len(document.extracted_text) <= 50
+
+
+@pytest.mark.django_db
+def test_the_command_fills_documents_processed_before(org_a, settings) -> None:  # type: ignore[no-untyped-def]
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.DOCUMENT_TEXT_MAX_CHARS = 0  # as before text extraction existed
+    old = _upload(org_a, "old.pdf", SAMPLES["pdf"][0])
+    process_document(old.pk, organization_id=org_a.organization.pk)
+    rejected = _upload(org_a, "rejected.docx", SAMPLES["docx"][0])
+    SecureDocument.objects.filter(pk=rejected.pk).update(status=ProcessingStatus.REJECTED)
+    assert not SecureDocument.objects.search("pelican")
+    settings.DOCUMENT_TEXT_MAX_CHARS = 100_000
+    out = StringIO()
+    call_command("extract_document_text", stdout=out)
+    assert "1 of 1 document(s)" in out.getvalue()
+    assert [hit.pk for hit in SecureDocument.objects.search("pelican")] == [old.pk]
+    rejected.refresh_from_db()
+    assert rejected.extracted_text == ""
