@@ -253,15 +253,14 @@ _READERS: dict[str, Callable[[bytes, _Collector, Limits], None]] = {
 }
 
 
-def _limit_child(limits: Limits) -> Callable[[], None]:
-    def apply() -> None:
-        import resource
+def _limit_self(limits: Limits) -> None:
+    """Caps on this (child) process's memory and CPU time, set by the child itself before
+    it reads the file (a ``preexec_fn`` in the parent is unsafe in threaded workers)."""
+    import resource
 
-        cpu = int(limits.timeout_seconds) + 1
-        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
-
-    return apply
+    cpu = int(limits.timeout_seconds) + 1
+    resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
 
 
 def extract_text_isolated(data: bytes, extension: str, limits: Limits | None = None) -> str:
@@ -282,6 +281,8 @@ def extract_text_isolated(data: bytes, extension: str, limits: Limits | None = N
         str(limits.max_parts),
         str(limits.max_unpacked),
         str(limits.max_cells),
+        str(limits.timeout_seconds),
+        str(limits.memory_bytes),
     ]
     try:
         completed = subprocess.run(  # noqa: S603 - our own script, fixed arguments
@@ -290,7 +291,6 @@ def extract_text_isolated(data: bytes, extension: str, limits: Limits | None = N
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             timeout=limits.timeout_seconds,
-            preexec_fn=_limit_child(limits),  # sets limits only: no locks, no threads
             check=False,
         )
     except (subprocess.SubprocessError, OSError, ValueError) as exc:  # timeout included
@@ -305,13 +305,16 @@ def extract_text_isolated(data: bytes, extension: str, limits: Limits | None = N
 
 
 def _main(argv: list[str]) -> int:
-    extension, max_chars, max_parts, max_unpacked, max_cells = argv
+    extension, max_chars, max_parts, max_unpacked, max_cells, seconds, memory = argv
     limits = Limits(
         max_chars=int(max_chars),
         max_parts=int(max_parts),
         max_unpacked=int(max_unpacked),
         max_cells=int(max_cells),
+        timeout_seconds=float(seconds),
+        memory_bytes=int(memory),
     )
+    _limit_self(limits)
     data = sys.stdin.buffer.read(limits.max_bytes + 1)
     sys.stdout.buffer.write(extract_text(data, extension, limits).encode("utf-8"))
     return 0

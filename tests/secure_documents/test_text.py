@@ -122,6 +122,13 @@ def test_a_child_that_runs_too_long_gives_no_text() -> None:
     assert text.extract_text_isolated(data, "pdf", text.Limits(timeout_seconds=0.01)) == ""
 
 
+def test_a_child_out_of_memory_gives_no_text() -> None:
+    # The child caps its own address space before parsing: a parser that needs more dies.
+    data = pdf_bytes("pelican")
+    assert text.extract_text_isolated(data, "pdf", text.Limits(memory_bytes=32 * 1024 * 1024)) == ""
+    assert "pelican" in text.extract_text_isolated(data, "pdf")
+
+
 def test_files_over_the_byte_limit_are_not_read() -> None:
     data = pdf_bytes("pelican")
     assert text.extract_text_isolated(data, "pdf", text.Limits(max_bytes=len(data) - 1)) == ""
