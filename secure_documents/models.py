@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -90,6 +91,8 @@ class SecureDocument(AbstractDocument):
         editable=False,
         help_text="Only this role and the roles above it see the document (exports: admin).",
     )
+    # Filled by processing once the file is clean (secure_documents/text.py), for search.
+    extracted_text = models.TextField(blank=True, editable=False)
 
     # Declared for the type checker: Wagtail's base class is untyped, so the Django
     # plugin cannot derive the foreign key's id attribute.
@@ -101,6 +104,9 @@ class SecureDocument(AbstractDocument):
         *AbstractDocument.search_fields,
         index.FilterField("organization_id"),
         index.FilterField("min_role"),
+        # The words of the file itself and of its name ("budget-2026.pdf": budget, 2026).
+        index.SearchField("extracted_text"),
+        index.SearchField("search_filename", boost=2),
     ]
 
     class Meta(AbstractDocument.Meta):
@@ -123,6 +129,11 @@ class SecureDocument(AbstractDocument):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self._derive_organization()
         super().save(*args, **kwargs)
+
+    def search_filename(self) -> str:
+        """The file's name with its separators as spaces, so that each part is a word."""
+        name = self.filename
+        return f"{name} {re.sub(r'[^0-9A-Za-z]+', ' ', name)}".strip()
 
     @property
     def etag(self) -> str:

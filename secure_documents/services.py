@@ -21,6 +21,7 @@ from django.db.models import Sum
 from django.dispatch import Signal
 from django.utils import timezone
 from wagtail.images import get_image_model
+from wagtail.search import index
 
 from organizations import access, outbox
 from organizations.audit import audit_record
@@ -241,9 +242,14 @@ def document_mark_processed(
     sha1: str,
     content_type: str,
     scanned: bool,
+    extracted_text: str = "",
 ) -> SecureDocument:
     """Record the outcome once: only a pending document changes, so a redelivered task
-    running beside the first one cannot record (or announce) a second result."""
+    running beside the first one cannot record (or announce) a second result. The text
+    is kept for clean documents only (a rejected file's words are never searchable) and
+    goes into the search index with the rest of the row."""
+    if status != ProcessingStatus.CLEAN:
+        extracted_text = ""
     changed = SecureDocument.objects.filter(pk=document.pk, status=ProcessingStatus.PENDING).update(
         status=status,
         status_reason=reason[:255],
@@ -251,11 +257,15 @@ def document_mark_processed(
         file_hash=sha1,
         content_type=content_type,
         scanned=scanned,
+        extracted_text=extracted_text,
         processed_at=timezone.now(),
     )
     document.refresh_from_db()
     if not changed:
         return document
+    # update() sends no post_save, so Wagtail's index is told here; the database search
+    # backend writes in this transaction, so the index and the row commit together.
+    index.insert_or_update_object(document)
     audit_record(
         action=f"document.{status}",
         actor=None,
@@ -273,3 +283,16 @@ def document_mark_processed(
         )
     )
     return document
+
+
+@transaction.atomic
+def document_store_text(*, document: SecureDocument, extracted_text: str) -> bool:
+    """The searchable text of a document processed before extraction existed (or again,
+    with other limits): kept for a clean document only, and indexed with it."""
+    changed = SecureDocument.objects.filter(pk=document.pk, status=ProcessingStatus.CLEAN).update(
+        extracted_text=extracted_text
+    )
+    if changed:
+        document.refresh_from_db()
+        index.insert_or_update_object(document)
+    return bool(changed)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -14,12 +16,15 @@ from django.conf import settings
 from django.utils import timezone
 
 from organizations.task_base import RELIABLE_DEFAULTS, tenant_task
+from secure_documents import text
 from secure_documents.models import ProcessingStatus, SecureDocument
 from secure_documents.scanners import ScannerUnavailable, get_scanner
 from secure_documents.services import document_mark_processed
 from secure_documents.validation import EXPECTED_TYPES, SNIFF_BYTES
 
 logger = structlog.get_logger(__name__)
+# What one file's text extraction may read; characters and time come from settings.
+TEXT_LIMITS = text.Limits()
 
 
 @tenant_task(
@@ -56,6 +61,10 @@ def process_document(self: Any, document_id: int, *, organization_id: int) -> st
             scanned = result.scanned
             status = ProcessingStatus.CLEAN if result.clean else ProcessingStatus.REJECTED
             reason = result.reason
+        data = b""
+        if status == ProcessingStatus.CLEAN and extension in _text_extensions():
+            handle.seek(0)
+            data = handle.read(TEXT_LIMITS.max_bytes + 1)
     document_mark_processed(
         document=document,
         status=status,
@@ -64,9 +73,52 @@ def process_document(self: Any, document_id: int, *, organization_id: int) -> st
         sha1=sha1.hexdigest(),
         content_type=detected,
         scanned=scanned,
+        extracted_text=document_text(data, extension),
     )
     logger.info("document_processed", document_id=document_id, status=status)
     return status
+
+
+def _text_extensions() -> set[str]:
+    """Types read for text: those the extractor knows that uploads may still have."""
+    allowed = {ext.lower() for ext in settings.DOCUMENT_ALLOWED_EXTENSIONS}
+    return allowed & set(text.SUPPORTED)
+
+
+def document_text(data: bytes, extension: str) -> str:
+    """The searchable text of a clean file's bytes, or "" (never raises: a file whose
+    text cannot be read is still a good document)."""
+    limit = settings.DOCUMENT_TEXT_MAX_CHARS
+    if not data or limit <= 0:
+        return ""
+    limits = replace(
+        TEXT_LIMITS,
+        max_chars=limit,
+        timeout_seconds=float(settings.DOCUMENT_TEXT_TIMEOUT_SECONDS),
+    )
+    started = time.monotonic()
+    try:
+        extracted = text.extract_text_isolated(data, extension, limits)
+    except Exception:  # the extractor catches its own failures; this is the last guard
+        logger.exception("document_text_error", extension=extension)
+        return ""
+    logger.info(
+        "document_text_extracted",
+        extension=extension,
+        characters=len(extracted),
+        seconds=round(time.monotonic() - started, 3),
+    )
+    return extracted
+
+
+def stored_document_text(document: SecureDocument) -> str:
+    """``document_text`` of a stored document's file (for documents processed before)."""
+    extension = (document.file.name or "").rsplit(".", 1)[-1].lower()
+    if extension not in _text_extensions():
+        return ""
+    with document.file.open("rb") as handle:
+        data = handle.read(TEXT_LIMITS.max_bytes + 1)
+    return document_text(data, extension)
 
 
 def _is_document_name(name: str) -> bool:

@@ -568,6 +568,10 @@ DOCUMENT_ALLOWED_EXTENSIONS = env.list(
     ],
 )
 DOCUMENT_UPLOAD_RATE = env.str("DOCUMENT_UPLOAD_RATE", default="60/m")
+# Searchable text of a clean document (secure_documents/text.py): characters kept (0: no
+# extraction), and how long the parser's child process may run for one file.
+DOCUMENT_TEXT_MAX_CHARS = env.int("DOCUMENT_TEXT_MAX_CHARS", default=100_000)
+DOCUMENT_TEXT_TIMEOUT_SECONDS = env.int("DOCUMENT_TEXT_TIMEOUT_SECONDS", default=30)
 # Requests per API token (api/auth.py): a 429 with Retry-After beyond it.
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="300/m")
 # An export still unfinished this long after its request is queued again.

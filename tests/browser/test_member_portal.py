@@ -419,6 +419,22 @@ def test_search_finds_what_the_member_may_see_inside_the_portal(
         organization=world.acme,
         uploaded_file=SimpleUploadedFile("handbook-2026.txt", b"x\n", "text/plain"),
     )
+    # Found by the words inside the file (processed on upload: the tasks run eagerly).
+    from tests.secure_documents.text_files import docx_bytes
+
+    document_create(
+        acting_user=world.owner,
+        organization=world.acme,
+        uploaded_file=SimpleUploadedFile(
+            "minutes.docx", docx_bytes("Chapter 3 of the staff handbook was rewritten.")
+        ),
+        title="Board minutes",
+    )
+    from dashboards.models import Announcement
+
+    Announcement.objects.create(
+        organization=world.acme, title="New handbook", body="<p>Read the handbook.</p>"
+    )
     page, console = open_as(world.member, size, theme)
     page.goto("/o/acme/")
     if size == "phone":
@@ -433,6 +449,11 @@ def test_search_finds_what_the_member_may_see_inside_the_portal(
     expect(page.get_by_role("heading", name="Pages")).to_be_visible()
     expect(page.locator("main").get_by_role("link", name="Handbook", exact=True)).to_be_visible()
     expect(page.locator("main").get_by_role("link", name="handbook-2026")).to_be_visible()
+    minutes = page.locator("main li").filter(has_text="Board minutes")
+    expect(minutes.locator("mark")).to_have_text("handbook")
+    expect(minutes).to_contain_text("Chapter 3 of the staff handbook was rewritten.")
+    expect(page.get_by_role("heading", name="Announcements and links")).to_be_visible()
+    expect(page.locator("main").get_by_role("link", name="New handbook")).to_be_visible()
     expect(page.locator("main")).not_to_contain_text("Globex")
     # One search box: the page's own (the top bar's is left out here), in the portal.
     expect(page.locator("input[type=search]:visible")).to_have_count(1)

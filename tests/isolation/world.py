@@ -135,7 +135,13 @@ def _organization(markers: Markers | None, name: str, slug: str) -> tuple[Organi
 
 
 def _document(
-    organization: Organization, author: Any, title: str, filename: str, *, min_role: str = ""
+    organization: Organization,
+    author: Any,
+    title: str,
+    filename: str,
+    *,
+    min_role: str = "",
+    text: str = "",
 ) -> SecureDocument:
     document = SecureDocument(
         title=title,
@@ -146,6 +152,7 @@ def _document(
         min_role=min_role,
         file_size=len(title),
         content_type="text/plain",
+        extracted_text=text,
     )
     document.file.save(filename, ContentFile(f"contents of {title}".encode()), save=False)
     document.save()
@@ -246,6 +253,7 @@ def build_world() -> World:
         editor_a,
         f"Quarterly report {markers.new(PUB, 'document title')}",
         f"{markers.new(PUB, 'document file name')}.txt",
+        text=f"Quarterly figures {markers.new(PUB, 'document text')} and the Roadmap",
     )
     plain.tags.add(markers.new(EDT, "document tag"))
     restricted = _document(
@@ -254,6 +262,7 @@ def build_world() -> World:
         f"Board minutes {markers.new(ADM, 'restricted document title')}",
         f"{markers.new(ADM, 'restricted document file name')}.txt",
         min_role=Role.ADMIN,
+        text=f"Handbook of the board {markers.new(ADM, 'restricted document text')} Roadmap",
     )
     image = get_image_model()(
         title=f"Logo {markers.new(EDT, 'image title')}",
