@@ -67,8 +67,9 @@ REQUESTS: list[tuple[str, str, str]] = [
     ("snippet listing", "editor", "/admin/snippets/dashboards/announcement/"),
     ("snippet search", "editor", "/admin/snippets/dashboards/announcement/?q=news"),
     ("site history report", "editor", "/admin/reports/site-history/"),
-    ("aging pages report", "editor", "/admin/reports/aging-pages/"),
+    ("locked pages report", "editor", "/admin/reports/locked/"),
     ("operator dashboard", "operator", "/admin/"),
+    ("aging pages report", "operator", "/admin/reports/aging-pages/"),
 ]
 
 

@@ -34,7 +34,7 @@ class OrganizationsConfig(AppConfig):
         # new organization named "Aardvark" beside 10,000 others took about 9,000
         # statements, and a renamed organization's collection, out of order, could make
         # a later sorted insert collide. Appending costs the same at any size and lets
-        # the bulk path reserve paths after the last child (docs/decisions.md, 55).
+        # the bulk path reserve paths after the last child (docs/decisions.md, 56).
         Collection.node_order_by = []
         post_migrate.connect(_after_last_app, dispatch_uid="organizations.provision")
         # Tasks that fail for good are recorded (in workers, and in the web process when
