@@ -1,7 +1,10 @@
-"""Live panels that editors place on OrganizationPage and DashboardPage.
+"""Live panels that editors place on OrganizationPage and DashboardPage. The portal
+overview (``/o/<slug>/``) shows its organization page's published panels.
 
 Each panel renders its current state on page load (so the page is complete without
-websockets) with the element id that the matching live event replaces.
+websockets) with the element id that the matching live event replaces. The page that
+renders a stream passes ``panel_context`` (the organization and the access rule's role
+for the reader), so the panels add no queries of their own for it.
 """
 
 from __future__ import annotations
@@ -10,11 +13,32 @@ from typing import Any
 
 from wagtail import blocks
 
-from dashboards import selectors
+from dashboards import charts, selectors
 from organizations import access
+
+# Context keys that carry the organization and the reader's role to every panel of a
+# stream: worked out once per page (``panel_context``) instead of once per block.
+PANEL_ORGANIZATION = "panel_organization"
+PANEL_ROLE = "panel_role"
+
+
+def panel_context(organization: Any, user: Any) -> dict[str, Any]:
+    """What the panels of one page need: the organization (or None) and the role the
+    access rule gives ``user`` there ("" when it lets them see nothing: a visitor of a
+    published organization site sees the panels empty)."""
+    role = ""
+    if organization is not None and user is not None:
+        decision = access.check(user, organization)
+        role = decision.role or "" if decision.allowed else ""
+    return {PANEL_ORGANIZATION: organization, PANEL_ROLE: role}
 
 
 def _organization_and_role(context: dict[str, Any]) -> tuple[int | None, str]:
+    if PANEL_ORGANIZATION in context:
+        organization = context[PANEL_ORGANIZATION]
+        return (organization.pk if organization is not None else None), context.get(PANEL_ROLE, "")
+    # A page rendered without ``panel_context`` (a template of someone else's): find
+    # the organization from the page's place in the tree (one query per block).
     page = context.get("page")
     request = context.get("request")
     organization_id = None
@@ -26,8 +50,6 @@ def _organization_and_role(context: dict[str, Any]) -> tuple[int | None, str]:
     role = ""
     user = getattr(request, "user", None)
     if organization_id and user is not None:
-        # The panels show what the access rule lets this person view; nothing otherwise
-        # (a visitor of a published organization site sees the panels empty).
         decision = access.check(user, organization_id)
         role = decision.role or "" if decision.allowed else ""
     return organization_id, role
@@ -45,7 +67,13 @@ class LivePanelBlock(blocks.StructBlock):
         organization_id, role = _organization_and_role(parent_context or {})
         visible = organization_id if role else None
         context.update(
-            {"organization_id": organization_id, "role": role, **self.state(visible, role)}
+            {
+                "organization_id": organization_id,
+                "role": role,
+                # The organization object when the page passed one (for links).
+                "organization": (parent_context or {}).get(PANEL_ORGANIZATION) if role else None,
+                **self.state(visible, role),
+            }
         )
         return context
 
@@ -119,6 +147,19 @@ class QuickLinksBlock(LivePanelBlock):
         label = "Quick links"
 
 
+class ChartBlock(LivePanelBlock):
+    """Uploads, activity and storage over the last days (dashboards/charts.py): drawn
+    on the server for the reader's role and time zone; current as of the page load."""
+
+    def state(self, organization_id: int | None, role: str) -> dict[str, Any]:
+        return {"chart": charts.chart(organization_id, role) if organization_id else None}
+
+    class Meta:
+        icon = "table"
+        template = "dashboards/blocks/chart.html"
+        label = "Chart: last 30 days"
+
+
 class TaskProgressBlock(LivePanelBlock):
     class Meta:
         icon = "time"
@@ -134,3 +175,4 @@ class LivePanelsBlock(blocks.StreamBlock):
     announcements = AnnouncementsBlock()
     quick_links = QuickLinksBlock()
     tasks = TaskProgressBlock()
+    chart = ChartBlock()

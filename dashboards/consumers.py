@@ -19,7 +19,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from config.metrics import WEBSOCKET_CLOSES, WEBSOCKET_MESSAGES, WEBSOCKETS_OPEN
-from dashboards import presence
+from dashboards import live_times, presence
 from dashboards.events import org_group, user_group
 from organizations import access
 
@@ -40,14 +40,14 @@ RATE_REFILL_PER_SECOND = 2.0
 ACTIONS = frozenset({"sync", "heartbeat"})
 
 
-def _membership(user: Any, slug: str) -> tuple[int, str] | None:
-    """The organization id and role, when the access rule lets ``user`` view ``slug``'s
-    organization (an organization that requires two-factor authentication streams
-    nothing to a member without it, as its pages show nothing)."""
+def _membership(user: Any, slug: str) -> tuple[int, str, str] | None:
+    """The organization id, role and the person's time zone, when the access rule lets
+    ``user`` view ``slug``'s organization (an organization that requires two-factor
+    authentication streams nothing to a member without it, as its pages show nothing)."""
     membership = access.membership_for(user, slug=slug)
     if membership is None or not access.decide(user, membership):
         return None
-    return membership.organization_id, membership.role
+    return membership.organization_id, membership.role, live_times.zone_name_for(user)
 
 
 CLOSE_TRY_AGAIN_LATER = 1013
@@ -56,6 +56,9 @@ CLOSE_TRY_AGAIN_LATER = 1013
 class LiveConsumer(AsyncWebsocketConsumer):
     organization_id: int | None = None
     role: str = ""
+    # The reader's time zone (their profile's, else the site's): what the fragments'
+    # exact times are given in, as on the page they loaded (accounts.middleware).
+    zone_name: str = ""
     accepted = False
     closing = False
 
@@ -122,7 +125,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.user_id = user.pk
-        self.organization_id, self.role = found
+        self.organization_id, self.role, self.zone_name = found
         self.tokens = float(RATE_CAPACITY)
         self.last_refill = time.monotonic()
         await self.channel_layer.group_add(org_group(self.organization_id), self.channel_name)
@@ -197,7 +200,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 self.organization_id, self.user_id, self.channel_name
             )
             return
-        html = await database_sync_to_async(_current_state)(self.organization_id, self.role)
+        html = await database_sync_to_async(_current_state)(
+            self.organization_id, self.role, self.zone_name
+        )
         await self.send(text_data=html)
 
     async def _own_slug(self) -> str:
@@ -215,7 +220,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def live_event(self, event: dict[str, Any]) -> None:
         if not access.reaches(self.role, event.get("min_role")):
             return
-        await self.send(text_data=event["html"])
+        # Rendered once for everyone: its exact times are given in this reader's zone.
+        await self.send(text_data=live_times.localize(event["html"], self.zone_name))
         WEBSOCKET_MESSAGES.inc()
 
     async def live_close(self, event: dict[str, Any]) -> None:
@@ -270,11 +276,19 @@ def _announce_presence(organization_id: int) -> None:
     publish(Event.PRESENCE_CHANGED, organization_id=organization_id, context={"online": online})
 
 
-def _current_state(organization_id: int, role: str) -> str:
+def _current_state(organization_id: int, role: str, zone_name: str = "") -> str:
     """Every panel's fragment at once: sent on each (re)connect, since the channel
-    layer delivers at most once and a client may have missed events."""
+    layer delivers at most once and a client may have missed events. Rendered for this
+    reader, in their time zone."""
+    import zoneinfo
+
     from django.template.loader import render_to_string
+    from django.utils import timezone
 
     from dashboards.selectors import dashboard_state
 
-    return render_to_string("dashboards/live/state.html", dashboard_state(organization_id, role))
+    zone = zoneinfo.ZoneInfo(zone_name) if zone_name else timezone.get_default_timezone()
+    with timezone.override(zone):
+        return render_to_string(
+            "dashboards/live/state.html", dashboard_state(organization_id, role)
+        )

@@ -32,7 +32,12 @@ def first_steps(organization_id: int, slug: str) -> list[Step]:
         or Invitation.objects.filter(organization_id=organization_id).exists()
     )
     uploaded = SecureDocument.objects.filter(organization_id=organization_id).exists()
-    root = OrganizationPage.objects.filter(organization_id=organization_id).only("path").first()
+    # Path and depth: the descendants' query reads both (a deferred depth costs a query).
+    root = (
+        OrganizationPage.objects.filter(organization_id=organization_id)
+        .only("path", "depth")
+        .first()
+    )
     published = bool(root) and Page.objects.descendant_of(root).live().exists()
     if invited and uploaded and published:
         return []

@@ -18,18 +18,20 @@ from wagtail.models import (
 )
 from wagtail.search import index
 
-from dashboards.blocks import LivePanelsBlock
+from dashboards.blocks import LivePanelsBlock, panel_context
 from home.blocks import ContentStreamBlock
 from organizations.access import ceilings_within
 from organizations.pages import AbstractOrganizationPage
 from organizations.roles import Role
 from organizations.snippets import OrganizationSnippet
 
-# What a new organization's page shows until its editors change it.
+# What a new organization's page (and so its portal overview) shows until its editors
+# change it. Migration 0010 added the chart to pages that still had the earlier default.
 DEFAULT_PANELS = [
     ("announcements", {"title": ""}),
     ("quick_links", {"title": ""}),
     ("metrics", {"title": ""}),
+    ("chart", {"title": ""}),
     ("documents", {"title": ""}),
     ("activity", {"title": ""}),
     ("members_online", {"title": ""}),
@@ -41,8 +43,9 @@ def default_panels() -> list[tuple[str, dict[str, str]]]:
 
 
 class OrganizationPage(AbstractOrganizationPage):
-    """An organization's home in the page tree (ORGANIZATION_ROOT_PAGE_MODEL): its
-    overview with live panels; created and renamed only by provisioning."""
+    """An organization's home in the page tree (ORGANIZATION_ROOT_PAGE_MODEL); created
+    and renamed only by provisioning. Its published ``panels`` are also the portal
+    overview's (``/o/<slug>/``): editors change the overview by publishing this page."""
 
     intro = models.CharField(max_length=255, blank=True)
     body = StreamField(ContentStreamBlock(), blank=True, use_json_field=True)
@@ -50,7 +53,10 @@ class OrganizationPage(AbstractOrganizationPage):
         LivePanelsBlock(),
         blank=True,
         use_json_field=True,
-        help_text="Live panels shown to members: they update while the page is open.",
+        help_text=(
+            "The portal overview's panels (and this page's), shown to members once the "
+            "page is published; they update while the page is open."
+        ),
     )
     content_panels = [FieldPanel("intro"), FieldPanel("panels"), FieldPanel("body")]
     search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
@@ -68,6 +74,7 @@ class OrganizationPage(AbstractOrganizationPage):
     def get_context(self, request: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context(request, *args, **kwargs)
         context["live_organization"] = self.organization
+        context.update(panel_context(self.organization, getattr(request, "user", None)))
         return context
 
 
@@ -85,6 +92,7 @@ class DashboardPage(Page):
         context = super().get_context(request, *args, **kwargs)
         root = OrganizationPage.objects.ancestor_of(self).select_related("organization").first()
         context["live_organization"] = root.organization if root else None
+        context.update(panel_context(context["live_organization"], getattr(request, "user", None)))
         return context
 
 

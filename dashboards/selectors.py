@@ -63,7 +63,12 @@ def metrics(organization_id: int) -> dict[str, Any]:
     documents = SecureDocument.objects.filter(organization_id=organization_id).aggregate(
         used=Sum("file_size")
     )
-    root = OrganizationPage.objects.filter(organization_id=organization_id).only("path").first()
+    # Path and depth: the descendants' query reads both (a deferred depth costs a query).
+    root = (
+        OrganizationPage.objects.filter(organization_id=organization_id)
+        .only("path", "depth")
+        .first()
+    )
     used = int(documents["used"] or 0)
     quota = organization.storage_quota_bytes
     return {
@@ -74,6 +79,15 @@ def metrics(organization_id: int) -> dict[str, Any]:
         "storage_percent": min(100, round(used * 100 / quota)) if quota else 0,
         "pages": Page.objects.descendant_of(root, inclusive=True).count() if root else 0,
     }
+
+
+def overview_page(organization_id: int) -> Any:
+    """The organization's page, whose ``panels`` the portal overview shows. Its row holds
+    the published content (Wagtail keeps drafts in revisions), so a saved draft changes
+    nothing until it is published."""
+    from dashboards.models import OrganizationPage
+
+    return OrganizationPage.objects.filter(organization_id=organization_id).first()
 
 
 def recent_documents(organization_id: int, limit: int = 6) -> list[Any]:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -13,12 +15,13 @@ from accounts.services import (
     profile_update,
     sessions_end_all,
 )
-from dashboards import charts, notifications
+from dashboards import notifications
 from dashboards import search as portal_search
+from dashboards.blocks import panel_context
 from dashboards.exports import organization_export_request
 from dashboards.first_steps import first_steps
 from dashboards.forms import ProfileForm
-from dashboards.selectors import dashboard_state, quick_links
+from dashboards.selectors import overview_page
 from organizations import access
 from organizations.decorators import org_view
 from organizations.roles import Capability
@@ -28,17 +31,38 @@ from secure_images.avatars import avatar_remove, avatar_upload
 
 @org_view(Capability.VIEW)
 def overview(request: MemberRequest) -> HttpResponse:
-    """The organization's live dashboard: rendered complete on load, then kept current
-    over ``/ws/live/`` (and still complete and correct without websockets)."""
+    """The organization's live dashboard: its organization page's published panels
+    (editors change them in the page editor), rendered complete on load, then kept
+    current over ``/ws/live/`` (and still complete and correct without websockets).
+    The page header, the first steps and the background jobs stay outside the panels."""
     organization = request.organization
-    membership = request.membership
-    context = dashboard_state(organization.pk, membership.role)
-    context["quick_links"] = quick_links(organization.pk)
-    context["chart"] = charts.chart(organization.pk, membership.role)
+    page = overview_page(organization.pk)
+    # The panels' role is the access rule's decision (announcements above it never show).
+    context: dict[str, Any] = panel_context(organization, request.user)
+    # The task-progress panel is the fixed "Background jobs" card here (for those who
+    # manage the organization): placed in the stream too, it would show twice.
+    context["panels"] = [
+        block for block in (page.panels if page else []) if block.block_type != "tasks"
+    ]
+    context["overview_page"] = page
+    context["edit_url"] = _overview_edit_url(request, page)
     # Who can take the first steps (invite, upload, publish) sees them until done.
     if access.check(request.user, organization, Capability.MANAGE_MEMBERS).allowed:
         context["first_steps"] = first_steps(organization.pk, organization.slug)
     return render(request, "dashboards/overview.html", context)
+
+
+def _overview_edit_url(request: MemberRequest, page: Any) -> str:
+    """The page editor's address for those who may edit the organization page (the
+    access rule first, so others cost no permission lookup; then Wagtail's page
+    permissions, which the rule scopes: organizations/permissions.py)."""
+    if page is None or not access.check(
+        request.user, request.organization, Capability.EDIT_CONTENT
+    ):
+        return ""
+    if not page.permissions_for_user(request.user).can_edit():
+        return ""
+    return reverse("wagtailadmin_pages:edit", args=[page.pk])
 
 
 @org_view(Capability.MANAGE_ORGANIZATION)

@@ -317,3 +317,49 @@ def test_a_rider_never_widens_its_audience(org_a) -> None:  # type: ignore[no-un
             context={"item": None},
             also=((Event.TASK_PROGRESS, {"task_id": "t", "label": "x", "percent": 1}),),
         )
+
+
+async def test_pushed_activity_shows_times_in_each_readers_time_zone(org_a) -> None:  # type: ignore[no-untyped-def]
+    """An event is rendered once (here in a New York actor's request) and every reader
+    gets its exact times in their own zone, as their page shows them after a reload."""
+    import re
+    import zoneinfo
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    from accounts.services import profile_update
+    from ui.templatetags.ui import exact_time
+
+    tokyo = org_a.users[Role.MEMBER]
+    await database_sync_to_async(profile_update)(
+        acting_user=tokyo, display_name="", default_organization=None, time_zone="Asia/Tokyo"
+    )
+    in_tokyo, _, _ = await connect(tokyo, "alpha")
+    in_utc, _, _ = await connect(org_a.users[Role.VIEWER], "alpha")
+
+    def publish_page() -> None:
+        from dashboards.models import OrganizationPage
+        from home.models import ContentPage
+
+        with timezone.override(zoneinfo.ZoneInfo("America/New_York")):
+            root = OrganizationPage.objects.get(organization=org_a.organization)
+            page = root.add_child(instance=ContentPage(title="Zoned news", slug="zoned-news"))
+            page.save_revision(user=org_a.users[Role.EDITOR]).publish()
+
+    await database_sync_to_async(publish_page)()
+    for communicator, zone in ((in_tokyo, "Asia/Tokyo"), (in_utc, "UTC")):
+        fragment = await _receive_until(communicator, "Zoned news")
+        found = re.search(r'datetime="([^"]+)" data-relative title="([^"]*)"', fragment)
+        assert found, fragment
+        moment = datetime.fromisoformat(found.group(1))
+        assert found.group(2) == exact_time(moment, zoneinfo.ZoneInfo(zone)), zone
+        # The resync after a reconnect renders in the reader's zone too.
+        await communicator.send_to(text_data=json.dumps({"action": "sync", "payload": {}}))
+        state = await _receive_until(communicator, "org-metrics")
+        found = re.search(r'datetime="([^"]+)" data-relative title="([^"]*)"', state)
+        assert found, state
+        assert found.group(2) == exact_time(
+            datetime.fromisoformat(found.group(1)), zoneinfo.ZoneInfo(zone)
+        )
+        await communicator.disconnect()

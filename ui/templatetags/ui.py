@@ -152,6 +152,22 @@ _RELATIVE_UNITS = (
 )
 
 
+# The exact moment beside a relative time (its tooltip), in the active time zone.
+EXACT_TIME_FORMAT = "j M Y, H:i"
+
+
+@register.filter
+def exact_time(value: Any, zone: Any = None) -> str:
+    """The date and time, such as 6 Dec 2026, 14:05, in ``zone`` (default: the active
+    time zone, the reader's on a page; live fragments get each reader's from
+    dashboards.live_times)."""
+    from django.utils import dateformat, timezone
+
+    if not value:
+        return ""
+    return dateformat.format(timezone.localtime(value, zone), EXACT_TIME_FORMAT)
+
+
 @register.filter
 def relative_time(value: Any) -> str:
     """Say how long ago: "just now", "3 days ago" (static/js/live.js keeps it current)."""
