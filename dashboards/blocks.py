@@ -56,7 +56,11 @@ def _organization_and_role(context: dict[str, Any]) -> tuple[int | None, str]:
 
 
 class LivePanelBlock(blocks.StructBlock):
-    title = blocks.CharBlock(required=False, max_length=80)
+    title = blocks.CharBlock(
+        required=False,
+        max_length=80,
+        help_text="Optional: leave it empty for the panel's usual heading.",
+    )
 
     panel_template = ""
 
@@ -118,7 +122,7 @@ class MetricsBlock(LivePanelBlock):
     class Meta:
         icon = "order"
         template = "dashboards/blocks/metrics.html"
-        label = "Organization metrics"
+        label = "Figures"
 
 
 class AnnouncementsBlock(LivePanelBlock):
@@ -157,7 +161,7 @@ class ChartBlock(LivePanelBlock):
     class Meta:
         icon = "table"
         template = "dashboards/blocks/chart.html"
-        label = "Chart: last 30 days"
+        label = "Chart"
 
 
 class TaskProgressBlock(LivePanelBlock):

@@ -39,8 +39,11 @@ document.addEventListener("htmx:wsClose", (event) => {
 // id); a page that lacks one of those panels drops that fragment instead of making htmx
 // report "oobErrorNoTarget". A kept fragment with data-live-event="name" also fires the
 // DOM event "live:name" on the body once the message is swapped (the documents library
-// refreshes its table on "live:documents").
+// refreshes its table on "live:documents"). An item an "afterbegin"/"beforeend"
+// fragment adds that the page already shows (by id) is dropped: the resync after a
+// (re)connect may already have brought it, and it would show twice.
 const pendingEvents = new WeakMap();
+const ADDING_SWAPS = new Set(["afterbegin", "beforeend"]);
 
 function defineLiveTargets() {
   if (!window.htmx) return;
@@ -55,6 +58,12 @@ function defineLiveTargets() {
         if (!target) {
           fragment.remove();
           continue;
+        }
+        const swap = (fragment.getAttribute("hx-swap-oob") || "").split(":")[0];
+        if (ADDING_SWAPS.has(swap)) {
+          for (const item of Array.from(fragment.children)) {
+            if (item.id && document.getElementById(item.id)) item.remove();
+          }
         }
         if (fragment.dataset.liveEvent) names.push(fragment.dataset.liveEvent);
       }
