@@ -43,8 +43,11 @@ def test_bulk_organizations_need_no_repair_and_the_trees_stay_sound(site_tree) -
     paths = [OrganizationPage.objects.get(organization=o).path for o in result.created]
     before_page = OrganizationPage.objects.get(organization=before)
     after_page = OrganizationPage.objects.get(organization=after)
-    assert sorted(paths) == paths and before_page.path < paths[0] < paths[-1] < after_page.path
-    assert after_page.get_parent().numchild == Page.objects.child_of(after_page.get_parent()).count()
+    assert sorted(paths) == paths
+    assert before_page.path < paths[0] < paths[-1] < after_page.path
+    assert (
+        after_page.get_parent().numchild == Page.objects.child_of(after_page.get_parent()).count()
+    )
 
     for organization in result.created:
         organization.refresh_from_db()
@@ -54,7 +57,9 @@ def test_bulk_organizations_need_no_repair_and_the_trees_stay_sound(site_tree) -
             "updated": [],
         }
         page = OrganizationPage.objects.get(organization=organization)
-        assert page.live and page.members_only and page.url == f"/{organization.slug}/"
+        assert page.live
+        assert page.members_only
+        assert page.url == f"/{organization.slug}/"
         assert [block.block_type for block in page.panels] == [name for name, _ in default_panels()]
         assert PageViewRestriction.objects.filter(page=page).count() == 1
         assert AuditEvent.objects.filter(
@@ -62,7 +67,9 @@ def test_bulk_organizations_need_no_repair_and_the_trees_stay_sound(site_tree) -
         ).exists()
 
 
-def test_an_owner_from_the_file_can_use_the_organization_and_others_cannot(site_tree, client) -> None:  # type: ignore[no-untyped-def]
+def test_an_owner_from_the_file_can_use_the_organization_and_others_cannot(
+    site_tree, client
+) -> None:  # type: ignore[no-untyped-def]
     owner = UserFactory(email="Owner@Example.com")
     outsider = UserFactory(email="outsider@example.com")
     (organization,) = organizations_bulk_create(
@@ -118,13 +125,21 @@ def test_bad_rows_are_all_reported_and_nothing_is_written(site_tree) -> None:  #
         "no account: ghost@example.com",
     ):
         assert expected in text
-    assert (Organization.objects.count(), Page.objects.count(), Collection.objects.count()) == before
+    assert (
+        Organization.objects.count(),
+        Page.objects.count(),
+        Collection.objects.count(),
+    ) == before
 
     result = organizations_bulk_create(
-        rows=[NewOrganization(name="Taken", slug="taken"), NewOrganization(name="New", slug="new-one")],
+        rows=[
+            NewOrganization(name="Taken", slug="taken"),
+            NewOrganization(name="New", slug="new-one"),
+        ],
         skip_existing=True,
     )
-    assert [o.slug for o in result.created] == ["new-one"] and result.skipped == ["taken"]
+    assert [o.slug for o in result.created] == ["new-one"]
+    assert result.skipped == ["taken"]
 
 
 def test_a_batch_costs_the_same_statements_at_any_size(site_tree) -> None:  # type: ignore[no-untyped-def]
@@ -170,6 +185,7 @@ def test_the_command_reads_a_csv_file_and_counts(site_tree, tmp_path: Path) -> N
 
 def test_a_new_organization_costs_the_same_statements_beside_few_or_many(site_tree) -> None:  # type: ignore[no-untyped-def]
     """A name that sorts first used to move every other organization's collection."""
+
     def statements(name: str, slug: str) -> int:
         owner = UserFactory(email=f"owner-{slug}@example.com")
         with CaptureQueriesContext(connection) as queries:
