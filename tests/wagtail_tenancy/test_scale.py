@@ -146,7 +146,28 @@ ADMIN_URLS = [
     "/admin/documents/",
     "/admin/documents/?q=probe",
     "/admin/documents/chooser/",
+    "/admin/images/",
+    "/admin/images/?q=probe",
+    "/admin/images/chooser/",
+    "/admin/snippets/dashboards/announcement/",
+    "/admin/snippets/dashboards/announcement/?q=probe",
+    "/admin/reports/site-history/",
 ]
+
+PORTAL_URLS = [
+    "/o/private/",
+    "/o/private/documents/",
+    "/o/private/members/",
+    "/o/private/search/?query=probe",
+]
+
+
+def test_a_members_portal_costs_the_same_at_30_organizations(client, world) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(add_member(world["private"], Role.MEMBER, "member@private.example"))
+    small = {url: _cost(client, url) for url in PORTAL_URLS}
+    _grow(2, 30)
+    large = {url: _cost(client, url) for url in PORTAL_URLS}
+    _assert_flat(small, large)
 
 
 def test_an_editors_admin_costs_the_same_at_30_organizations(client, world) -> None:  # type: ignore[no-untyped-def]
