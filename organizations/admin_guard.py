@@ -246,7 +246,15 @@ def narrow_filter_choices(context: dict[str, Any], user: Any) -> None:
         if isinstance(field, forms.ModelChoiceField) and field.queryset is not None:
             model = field.queryset.model
             if issubclass(model, people_model):
-                field.queryset = field.queryset.filter(pk__in=people_in_scope(user).values("pk"))
+                # The people of the person's organizations, instead of Wagtail's "everyone
+                # who ever owned, edited or locked something" narrowed to them: that set
+                # is a DISTINCT over every page or log entry of the platform, read whole
+                # on each request (15 ms at 10,000 organizations). Choosing a colleague
+                # who owns nothing just shows no rows.
+                ordering = field.queryset.query.order_by
+                field.queryset = model._default_manager.filter(
+                    pk__in=people_in_scope(user).values("pk")
+                ).order_by(*ordering)
             elif issubclass(model, Collection):
                 field.queryset = field.queryset.filter(
                     organization__in=content_organization_ids(user)
