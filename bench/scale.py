@@ -67,7 +67,6 @@ REQUESTS: list[tuple[str, str, str]] = [
     ("snippet listing", "editor", "/admin/snippets/dashboards/announcement/"),
     ("snippet search", "editor", "/admin/snippets/dashboards/announcement/?q=news"),
     ("site history report", "editor", "/admin/reports/site-history/"),
-    ("locked pages report", "editor", "/admin/reports/locked/"),
     ("operator dashboard", "operator", "/admin/"),
     ("aging pages report", "operator", "/admin/reports/aging-pages/"),
 ]
@@ -478,12 +477,25 @@ def main() -> None:
     parser.add_argument("--orgs", type=int, default=10000)
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--keep", action="store_true", help="keep the two databases")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure the databases a --keep run left (migrated first) instead of building",
+    )
     args = parser.parse_args()
     small, large = "orgportal_bench_scale_2", f"orgportal_bench_scale_{args.orgs}"
     print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs")
     print(f"date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     facts = {}
     for database, count in ((small, 2), (large, args.orgs)):
+        if args.reuse:
+            subprocess.run(
+                [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
+                cwd=ROOT,
+                env=_env(database),
+                check=True,
+            )
+            continue
         facts[count] = build(database, count)
         print(
             f"[built] {count} organizations: {facts[count]['pages']} pages, "
@@ -502,7 +514,7 @@ def main() -> None:
             assert process.stdin is not None
             process.stdin.close()
             process.wait(timeout=30)
-        if not args.keep:
+        if not (args.keep or args.reuse):
             _psql(f'DROP DATABASE IF EXISTS "{small}"')
             _psql(f'DROP DATABASE IF EXISTS "{large}"')
 
@@ -526,6 +538,8 @@ def main() -> None:
             f"| {db_large / max(db_small, 0.001):.2f}x |"
             + ("" if statuses == {200} else f" HTTP {statuses}")
         )
+    if args.reuse:
+        return
     first, last = facts[n]["create_first"], facts[n]["create_last"]
     print(
         f"\norganization_create: p50 {statistics.median(first) * 1000:.0f} ms for the first "

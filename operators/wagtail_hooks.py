@@ -9,6 +9,7 @@ from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 
 from operators import views
+from operators.summary import share_operator_summary
 from operators.viewsets import FailedTaskViewSet, OperatorsReadOnlyPolicy, OrganizationViewSet
 from organizations.models import FailedTask, Organization
 
@@ -40,3 +41,7 @@ def platform_urls() -> list[Any]:
             name="platform_organization_quota",
         ),
     ]
+
+
+# After every app has added its item (hooks of a higher order run later).
+hooks.register("construct_homepage_summary_items", share_operator_summary, order=100)

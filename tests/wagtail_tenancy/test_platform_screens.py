@@ -128,3 +128,42 @@ def test_failed_tasks_list_filter_and_run_again_link(client, operator) -> None: 
     assert "ValueError" not in body
     assert f"/admin/platform/failed-tasks/{failed.pk}/retry/" in body
     assert client.get(f"{TASKS}inspect/{failed.pk}/").status_code == 200
+
+
+def test_the_operators_site_summary_counts_once_a_minute(client, operator, org_a, org_b) -> None:  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def counts() -> list[str]:
+        with CaptureQueriesContext(connection) as captured:
+            body = client.get("/admin/").content.decode()
+        assert "Pages" in body or "pages" in body
+        return [
+            q["sql"] for q in captured.captured_queries if q["sql"].startswith("SELECT COUNT(*)")
+        ]
+
+    first = counts()
+    assert any("wagtailcore_page" in sql for sql in first)
+    # The platform-wide counts come from the shared cache on the next visit.
+    assert not any(
+        table in sql
+        for sql in counts()
+        for table in (
+            "wagtailcore_page",
+            "secure_documents_securedocument",
+            "secure_images_secureimage",
+        )
+    )
+
+
+def test_an_editors_site_summary_is_not_shared(client, org_a) -> None:  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(org_a.users[Role.EDITOR])
+    client.get("/admin/")
+    with CaptureQueriesContext(connection) as captured:
+        client.get("/admin/")
+    assert any(
+        "wagtailcore_page" in q["sql"] and "COUNT(*)" in q["sql"] for q in captured.captured_queries
+    )
