@@ -24,9 +24,16 @@ from typing import Any
 import structlog
 from django import forms
 from django.apps import apps
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+)
 from django.template.response import TemplateResponse
 from django.urls import Resolver404, resolve
 from taggit.models import Tag
@@ -57,6 +64,7 @@ NAVIGATION_VIEWS = frozenset({"wagtailadmin_explore", "wagtailadmin_choose_page_
 CHOSEN_PAGES = "wagtailadmin_choose_page_chosen_multiple"
 EXTERNAL_LINK_CHOOSER = "wagtailadmin_choose_page_external_link"
 EDITING_SESSION_PING = "wagtailadmin_editing_sessions:ping"
+COLLECTION_EDIT = "wagtailadmin_collections:edit"
 BULK_URL = re.compile(r"^/admin/bulk/(?P<app>[\w]+)/(?P<model>[\w]+)/(?P<action>[\w-]+)/$")
 
 
@@ -101,6 +109,10 @@ class AdminAccessMiddleware:
             return None
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path())
+        if name == COLLECTION_EDIT and request.method == "POST":
+            refusal = self._refuse_collection_move(request, kwargs)
+            if refusal is not None:
+                return refusal
         if access.is_operator(user):
             return None
         if rule.kind is Kind.OPERATOR:
@@ -137,6 +149,28 @@ class AdminAccessMiddleware:
         ):
             narrow_filter_choices(response.context_data or {}, request.user)
         return response
+
+    @staticmethod
+    def _refuse_collection_move(
+        request: HttpRequest, kwargs: dict[str, Any]
+    ) -> HttpResponse | None:
+        """Collections are kept in creation order (docs/decisions.md, 56), so Wagtail's
+        move "to its sorted place" has no order to follow (it raised a 500); and each
+        organization owns its collection, whose files would change hands with a move.
+        Renaming and privacy stay; moving is refused with a message."""
+        collection = Collection.objects.filter(pk=str(kwargs.get("pk", ""))).first()
+        wanted = request.POST.get("parent")
+        if collection is None or not wanted:
+            return None
+        parent = collection.get_parent()
+        if parent is not None and wanted == str(parent.pk):
+            return None
+        messages.error(
+            request,
+            "Collections are not moved: each belongs to an organization, or to the "
+            "platform, where it was made.",
+        )
+        return HttpResponseRedirect(request.get_full_path(), status=303)
 
     @staticmethod
     def _check_page_kwargs(request: HttpRequest, name: str, kwargs: dict[str, Any]) -> None:
@@ -252,9 +286,9 @@ def narrow_filter_choices(context: dict[str, Any], user: Any) -> None:
                 # on each request (15 ms at 10,000 organizations). Choosing a colleague
                 # who owns nothing just shows no rows.
                 ordering = field.queryset.query.order_by
-                field.queryset = model._default_manager.filter(
-                    pk__in=people_in_scope(user).values("pk")
-                ).order_by(*ordering)
+                people = model._default_manager.filter(pk__in=people_in_scope(user).values("pk"))
+                # No ordering of its own: the model's (an empty order_by() would drop it).
+                field.queryset = people.order_by(*ordering) if ordering else people
             elif issubclass(model, Collection):
                 field.queryset = field.queryset.filter(
                     organization__in=content_organization_ids(user)

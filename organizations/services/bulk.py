@@ -17,11 +17,13 @@ at an organization that did not exist).
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth import get_user_model
+from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -40,6 +42,7 @@ from wagtail.models import (
 )
 from wagtail.search import index
 
+from accounts.backends import forget_user
 from accounts.models import Profile
 from organizations.models import AuditEvent, Membership, Organization, RoleGroup
 from organizations.pages import AbstractOrganizationPage, root_page_model
@@ -64,6 +67,13 @@ class NewOrganization:
     slug: str
     owner_email: str = ""
     members_only: bool = True
+    # Filled by the checks: the root page's slug (``<slug>-org`` where a page of the site
+    # already has the organization's slug, as organization_create does).
+    page_slug: str = ""
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+MAX_NAME, MAX_SLUG = 120, 60
 
 
 @dataclass
@@ -100,22 +110,26 @@ def _validated(
     clean: list[NewOrganization] = []
     for number, row in enumerate(rows, start=1):
         name, slug = row.name.strip(), row.slug.strip()
+        email = row.owner_email.strip().lower()
         if not name:
             errors.append(f"row {number}: the name is empty")
+        elif len(name) > MAX_NAME or _CONTROL.search(name):
+            errors.append(
+                f"row {number}: the name is longer than {MAX_NAME} or has control characters"
+            )
         if not slug or slugify(slug) != slug.lower() or slug != slug.lower():
             errors.append(f"row {number}: {slug!r} is not a slug (lowercase letters, numbers, -)")
+        elif len(slug) > MAX_SLUG:
+            errors.append(f"row {number}: {slug!r} is longer than {MAX_SLUG} characters")
         elif slug in RESERVED_SLUGS:
             errors.append(f"row {number}: {slug!r} is reserved")
         elif slug in seen:
             errors.append(f"row {number}: {slug!r} appears twice")
+        if _CONTROL.search(email):
+            errors.append(f"row {number}: the owner's address has control characters")
         seen.add(slug)
         clean.append(
-            NewOrganization(
-                name=name[:120],
-                slug=slug[:60],
-                owner_email=row.owner_email.strip().lower(),
-                members_only=row.members_only,
-            )
+            NewOrganization(name=name, slug=slug, owner_email=email, members_only=row.members_only)
         )
     existing: set[str] = set()
     slugs = [row.slug for row in clean]
@@ -137,23 +151,60 @@ def _validated(
     unknown = sorted(emails - set(known))
     if unknown:
         errors.append(
-            f"{len(unknown)} owner(s) have no account: {', '.join(unknown[:MAX_ERRORS_SHOWN])}"
+            f"{len(unknown)} owner(s) have no active account with a verified address: "
+            f"{', '.join(unknown[:MAX_ERRORS_SHOWN])}"
             + (" …" if len(unknown) > MAX_ERRORS_SHOWN else "")
         )
+    kept = [row for row in clean if row.slug not in existing]
+    kept = _with_page_slugs(kept, errors)
     if errors:
         shown = errors[:MAX_ERRORS_SHOWN]
         if len(errors) > len(shown):
             shown.append(f"… and {len(errors) - len(shown)} more")
         raise ValidationError(shown)
-    kept = [row for row in clean if row.slug not in existing]
     return kept, sorted(existing)
 
 
+def _with_page_slugs(rows: list[NewOrganization], errors: list[str]) -> list[NewOrganization]:
+    """Each root page's slug, unique among the site's pages and the file's rows: its own
+    where free, else ``<slug>-org`` where that is free (two pages of one slug under the
+    home page would make Wagtail's routing fail)."""
+    candidates = [row.slug for row in rows] + [f"{row.slug}-org" for row in rows]
+    taken: set[str] = set()
+    if candidates:
+        home = home_page()
+        for start in range(0, len(candidates), 5000):
+            taken |= set(
+                Page.objects.child_of(home)
+                .filter(slug__in=candidates[start : start + 5000])
+                .values_list("slug", flat=True)
+            )
+    own = {row.slug for row in rows if row.slug not in taken}
+    used = taken | own
+    placed = []
+    for row in rows:
+        page_slug = row.slug
+        if row.slug not in own:
+            page_slug = f"{row.slug}-org"
+            if page_slug in used or len(page_slug) > 255:
+                errors.append(f"{row.slug!r}: a page of the site already has this address")
+                continue
+            used.add(page_slug)
+        placed.append(dataclasses.replace(row, page_slug=page_slug))
+    return placed
+
+
 def _users_by_email(emails: set[str]) -> dict[str, Any]:
+    """Owners by address: active accounts whose address is verified (an unverified
+    sign-up with a customer's address must not become its owner)."""
     if not emails:
         return {}
-    users = get_user_model()._default_manager.annotate(email_lower=Lower("email"))
-    return {user.email_lower: user for user in users.filter(email_lower__in=emails)}
+    addresses = (
+        EmailAddress.objects.annotate(email_lower=Lower("email"))
+        .filter(email_lower__in=emails, verified=True, user__is_active=True)
+        .select_related("user")
+    )
+    return {address.email_lower: address.user for address in addresses}
 
 
 def _owners(rows: Sequence[NewOrganization]) -> dict[str, Any]:
@@ -227,16 +278,11 @@ def _create_batch(rows: Sequence[NewOrganization], owners: dict[str, Any]) -> li
 
         model = root_page_model()
         content_type = ContentType.objects.get_for_model(model)
-        taken = set(
-            Page.objects.child_of(home)
-            .filter(slug__in=[row.slug for row in rows])
-            .values_list("slug", flat=True)
-        )
         pages = []
         for organization, row, path in zip(
             organizations, rows, next_child_paths(home, count), strict=True
         ):
-            slug = f"{row.slug}-org" if row.slug in taken else row.slug
+            slug = row.page_slug or row.slug
             page = model(
                 title=organization.name,
                 draft_title=organization.name,
@@ -399,6 +445,14 @@ def _add_owners(
     for profile in profiles:
         profile.default_organization = first[profile.user_id]
     Profile.objects.bulk_update(profiles, ["default_organization"])
+    # bulk_update sends no post_save: drop the cached accounts the profile rides on.
+    changed = [profile.user_id for profile in profiles]
+
+    def forget_all() -> None:
+        for user_id in changed:
+            forget_user(user_id)
+
+    transaction.on_commit(forget_all)
     AuditEvent.objects.bulk_create(
         AuditEvent(
             organization=organization,

@@ -23,6 +23,15 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
+def _verified(email: str, **extra: object):  # type: ignore[no-untyped-def]
+    """An account whose address is verified: the only kind the bulk path makes owner."""
+    from allauth.account.models import EmailAddress
+
+    user = UserFactory(email=email, **extra)
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return user
+
+
 def _rows(prefix: str, count: int, **extra: object) -> list[NewOrganization]:
     return [
         NewOrganization(name=f"{prefix} {n}", slug=f"{prefix}-{n}", **extra)  # type: ignore[arg-type]
@@ -70,7 +79,7 @@ def test_bulk_organizations_need_no_repair_and_the_trees_stay_sound(site_tree) -
 def test_an_owner_from_the_file_can_use_the_organization_and_others_cannot(
     site_tree, client
 ) -> None:  # type: ignore[no-untyped-def]
-    owner = UserFactory(email="Owner@Example.com")
+    owner = _verified("Owner@Example.com")
     outsider = UserFactory(email="outsider@example.com")
     (organization,) = organizations_bulk_create(
         rows=[NewOrganization(name="Acme", slug="acme", owner_email="owner@example.com")]
@@ -122,7 +131,7 @@ def test_bad_rows_are_all_reported_and_nothing_is_written(site_tree) -> None:  #
         "row 3: 'admin' is reserved",
         "row 5: 'twice' appears twice",
         "already taken: taken",
-        "no account: ghost@example.com",
+        "verified address: ghost@example.com",
     ):
         assert expected in text
     assert (
@@ -143,7 +152,7 @@ def test_bad_rows_are_all_reported_and_nothing_is_written(site_tree) -> None:  #
 
 
 def test_a_batch_costs_the_same_statements_at_any_size(site_tree) -> None:  # type: ignore[no-untyped-def]
-    owners = [UserFactory(email=f"owner{n}@example.com") for n in range(30)]
+    owners = [_verified(f"owner{n}@example.com") for n in range(30)]
 
     def statements(prefix: str, count: int) -> int:
         rows = [
@@ -158,7 +167,7 @@ def test_a_batch_costs_the_same_statements_at_any_size(site_tree) -> None:  # ty
 
 
 def test_the_command_reads_a_csv_file_and_counts(site_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    UserFactory(email="dana@example.com")
+    _verified("dana@example.com")
     source = tmp_path / "customers.csv"
     source.write_text(
         "name,slug,owner_email,public\nNorth Ltd,north,dana@example.com,yes\nSouth Ltd,south,,\n",
@@ -198,3 +207,74 @@ def test_a_new_organization_costs_the_same_statements_beside_few_or_many(site_tr
     many = statements("Aaa first", "aaa-first")
     assert few == many
     assert all(not problems for problems in Collection.find_problems())
+
+
+def test_owners_need_an_active_account_with_a_verified_address(site_tree) -> None:  # type: ignore[no-untyped-def]
+    UserFactory(email="squatter@example.com")  # signed up, never verified
+    _verified("gone@example.com", is_active=False)
+    for email in ("squatter@example.com", "gone@example.com"):
+        with pytest.raises(ValidationError, match="no active account with a verified address"):
+            organizations_bulk_create(
+                rows=[NewOrganization(name="Acme", slug="acme", owner_email=email)]
+            )
+    assert not Organization.objects.filter(slug="acme").exists()
+
+
+def test_page_addresses_never_clash_and_odd_input_is_refused_before_writing(
+    site_tree, client
+) -> None:  # type: ignore[no-untyped-def]
+    from home.models import ContentPage, HomePage
+
+    home = HomePage.objects.get()
+    home.add_child(instance=ContentPage(title="Acme page", slug="acme")).save_revision().publish()
+    home.add_child(instance=ContentPage(title="Both", slug="both")).save_revision().publish()
+    home.add_child(
+        instance=ContentPage(title="Both org", slug="both-org")
+    ).save_revision().publish()
+    with pytest.raises(ValidationError) as caught:
+        organizations_bulk_create(
+            rows=[
+                NewOrganization(name="Both", slug="both"),
+                NewOrganization(name="Long", slug="x" * 61),
+                NewOrganization(name="Nul\x00name", slug="nul"),
+            ]
+        )
+    text = "\n".join(caught.value.messages)
+    assert "'both': a page of the site already has this address" in text
+    assert "longer than 60" in text
+    assert "control characters" in text
+    assert not Organization.objects.filter(slug__in=["both", "nul"]).exists()
+
+    # A row whose page address is taken falls back to "<slug>-org", unless another
+    # row of the file has that slug: then it is refused, nothing written.
+    with pytest.raises(ValidationError, match="'acme': a page of the site"):
+        organizations_bulk_create(
+            rows=[
+                NewOrganization(name="Acme", slug="acme"),
+                NewOrganization(name="Acme Org", slug="acme-org"),
+            ]
+        )
+    assert not Organization.objects.filter(slug__in=["acme", "acme-org"]).exists()
+    (acme,) = organizations_bulk_create(
+        rows=[NewOrganization(name="Acme", slug="acme", members_only=False)]
+    ).created
+    assert OrganizationPage.objects.get(organization=acme).slug == "acme-org"
+    assert client.get("/acme-org/").status_code == 200
+    assert client.get("/acme/").status_code == 200  # the content page, as before
+
+
+def test_collections_are_not_moved_in_the_admin(site_tree, client) -> None:  # type: ignore[no-untyped-def]
+    first, second = organizations_bulk_create(rows=_rows("mover", 2)).created
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    url = f"/admin/collections/{first.collection_id}/"
+    response = client.post(url, {"name": "Renamed", "parent": second.collection_id})
+    assert response.status_code == 303
+    first.refresh_from_db()
+    assert first.collection is not None
+    assert first.collection.get_parent() == Collection.get_first_root_node()
+    # Renaming without moving still works.
+    root = Collection.get_first_root_node()
+    response = client.post(url, {"name": "Renamed", "parent": root.pk})
+    assert response.status_code == 302
+    first.collection.refresh_from_db()
+    assert first.collection.name == "Renamed"

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from organizations.services.bulk import BATCH_SIZE, NewOrganization, organizations_bulk_create
 
@@ -63,6 +64,11 @@ class Command(BaseCommand):
             )
         except ValidationError as exc:
             raise CommandError("\n".join(exc.messages)) from exc
+        except DatabaseError as exc:
+            raise CommandError(
+                f"The database refused a batch ({exc}). The batches before it are saved; "
+                "run the same command again with --skip-existing to continue."
+            ) from exc
         elapsed = time.perf_counter() - started
         created = len(result.created)
         rate = created / elapsed if elapsed else 0.0
