@@ -8,7 +8,9 @@ class DashboardsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from dashboards import exports, receivers  # noqa: F401  (registers the export task)
+        # exports registers the export task; receivers connect on import.
+        from dashboards import exports, overview_invalidation, receivers  # noqa: F401
 
+        overview_invalidation.connect()
         receivers.connect_password_signals()
         receivers.connect_wagtail_signals()

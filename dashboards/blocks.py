@@ -20,6 +20,8 @@ from organizations import access
 # stream: worked out once per page (``panel_context``) instead of once per block.
 PANEL_ORGANIZATION = "panel_organization"
 PANEL_ROLE = "panel_role"
+# The organization's overview generation when the page read it (dashboards/overview_cache.py).
+PANEL_GENERATION = "panel_generation"
 
 
 def panel_context(organization: Any, user: Any) -> dict[str, Any]:
@@ -63,6 +65,10 @@ class LivePanelBlock(blocks.StructBlock):
     )
 
     panel_template = ""
+    # Rendered panels come from dashboards/overview_cache.py on the portal overview: what
+    # a panel shows must depend only on the organization, the reader's role and time
+    # zone and the panel's settings (anything else: set it False).
+    cache_rendered = True
 
     def get_context(
         self, value: Any, parent_context: dict[str, Any] | None = None
@@ -83,6 +89,11 @@ class LivePanelBlock(blocks.StructBlock):
 
     def state(self, organization_id: int | None, role: str) -> dict[str, Any]:
         return {}
+
+    def cache_seconds(self, organization_id: int, default: int) -> int:
+        """How long the rendered panel may be kept at most (changes signal themselves,
+        see dashboards/overview_cache.py; this is for what changes with time alone)."""
+        return default
 
 
 class ActivityFeedBlock(LivePanelBlock):
@@ -106,6 +117,9 @@ class RecentDocumentsBlock(LivePanelBlock):
 
 
 class MembersOnlineBlock(LivePanelBlock):
+    # Who is online changes all the time: one Redis read per load, never cached.
+    cache_rendered = False
+
     def state(self, organization_id: int | None, role: str) -> dict[str, Any]:
         return {"online": selectors.online_members(organization_id) if organization_id else []}
 
@@ -130,6 +144,11 @@ class AnnouncementsBlock(LivePanelBlock):
         icon = "doc-full-inverse"
         template = "dashboards/blocks/announcements.html"
         label = "Announcements"
+
+    def cache_seconds(self, organization_id: int, default: int) -> int:
+        # An announcement starts or ends on its own: no later than that.
+        edge = selectors.seconds_to_next_announcement_edge(organization_id)
+        return default if edge is None else min(default, edge)
 
     def get_context(
         self, value: Any, parent_context: dict[str, Any] | None = None

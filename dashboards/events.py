@@ -12,6 +12,7 @@ from typing import Any
 
 from django.template.loader import render_to_string
 
+from dashboards import overview_cache
 from dashboards.publisher import group_send
 
 
@@ -48,6 +49,11 @@ REGISTRY: dict[Event, EventSpec] = {
 }
 
 
+# What the overview's cached panels do not show (presence is read on every load; the
+# background jobs are not a cached panel).
+UNCACHED_EVENTS = frozenset({Event.PRESENCE_CHANGED, Event.TASK_PROGRESS})
+
+
 def org_group(organization_id: int) -> str:
     return f"live.org.{organization_id}"
 
@@ -76,6 +82,9 @@ def publish(
     """
     spec = REGISTRY[event]
     audience = min_role or spec.min_role
+    if event not in UNCACHED_EVENTS:
+        # Callers publish after the commit: the overview's cached panels are out of date.
+        overview_cache.bump(organization_id)
     parts = [render_event(event, {"organization_id": organization_id, **context})]
     for extra, extra_context in also:
         if REGISTRY[extra].min_role not in (None, audience):

@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from dashboards import overview_cache
 from dashboards.events import user_group
 from dashboards.models import Notification, NotificationKind
 from dashboards.publisher import group_send
@@ -56,13 +57,19 @@ def visible(user: Any) -> QuerySet[Notification]:
 
 
 def inbox(user: Any) -> dict[str, Any]:
+    """The bell's newest notifications and unread count, from the cache between changes
+    (``notify`` and ``mark_read`` move the person's generation on)."""
     if not getattr(user, "is_authenticated", False):
         return {"notifications": [], "unread": 0}
-    rows = visible(user)
-    return {
-        "notifications": list(rows.select_related("organization")[:INBOX_SIZE]),
-        "unread": rows.filter(read_at__isnull=True).count(),
-    }
+
+    def compute() -> dict[str, Any]:
+        rows = visible(user)
+        return {
+            "notifications": list(rows.select_related("organization")[:INBOX_SIZE]),
+            "unread": rows.filter(read_at__isnull=True).count(),
+        }
+
+    return overview_cache.inbox(user.pk, access.organization_ids(user), compute)
 
 
 def notify(
@@ -87,6 +94,8 @@ def notify(
             for user_id in set(user_ids)
         ]
     )
+    # The inbox first: the pushes below read it.
+    overview_cache.invalidate_inbox(row.user_id for row in rows)
     for row in rows:
         transaction.on_commit(partial(push, row.user_id))
     _enqueue_emails(rows, organization_id, kind)
@@ -126,4 +135,7 @@ def mark_read(*, acting_user: Any, notification_id: int | None = None) -> int:
     rows = Notification.objects.filter(user_id=acting_user.pk, read_at__isnull=True)
     if notification_id is not None:
         rows = rows.filter(pk=notification_id)
-    return rows.update(read_at=timezone.now())
+    changed = rows.update(read_at=timezone.now())
+    if changed:
+        overview_cache.invalidate_inbox([acting_user.pk])
+    return changed

@@ -127,3 +127,24 @@ def current_announcements(organization_id: int | None, role: str, limit: int = 5
         .for_role(role)
         .order_by("-starts_at", "-created_at")[:limit]
     )
+
+
+def seconds_to_next_announcement_edge(organization_id: int) -> int | None:
+    """Seconds until the next published announcement of the organization starts or ends
+    (None: none will), which changes ``current_announcements`` without any write."""
+    import math
+
+    from django.db.models import Min, Q
+    from django.utils import timezone
+
+    from dashboards.models import Announcement
+
+    now = timezone.now()
+    edges = Announcement.objects.filter(organization_id=organization_id, live=True).aggregate(
+        start=Min("starts_at", filter=Q(starts_at__gt=now)),
+        end=Min("ends_at", filter=Q(ends_at__gt=now)),
+    )
+    moments = [moment for moment in edges.values() if moment is not None]
+    if not moments:
+        return None
+    return max(1, math.ceil((min(moments) - now).total_seconds()))

@@ -15,9 +15,9 @@ from accounts.services import (
     profile_update,
     sessions_end_all,
 )
-from dashboards import notifications
+from dashboards import notifications, overview_cache
 from dashboards import search as portal_search
-from dashboards.blocks import panel_context
+from dashboards.blocks import PANEL_GENERATION, panel_context
 from dashboards.exports import organization_export_request
 from dashboards.first_steps import first_steps
 from dashboards.forms import ProfileForm
@@ -44,23 +44,39 @@ def overview(request: MemberRequest) -> HttpResponse:
     context["panels"] = [
         block for block in (page.panels if page else []) if block.block_type != "tasks"
     ]
+    # Read once: the panels, the first steps and the editor link are cached under it.
+    generation = overview_cache.organization_generation(organization.pk)
+    context[PANEL_GENERATION] = generation
     context["overview_page"] = page
-    context["edit_url"] = _overview_edit_url(request, page)
+    context["edit_url"] = _overview_edit_url(request, page, generation)
     # Who can take the first steps (invite, upload, publish) sees them until done.
     if access.check(request.user, organization, Capability.MANAGE_MEMBERS).allowed:
-        context["first_steps"] = first_steps(organization.pk, organization.slug)
+        context["first_steps"] = overview_cache.organization_value(
+            organization.pk,
+            generation,
+            "first-steps",
+            lambda: first_steps(organization.pk, organization.slug),
+        )
     return render(request, "dashboards/overview.html", context)
 
 
-def _overview_edit_url(request: MemberRequest, page: Any) -> str:
+def _overview_edit_url(request: MemberRequest, page: Any, generation: int) -> str:
     """The page editor's address for those who may edit the organization page (the
     access rule first, so others cost no permission lookup; then Wagtail's page
-    permissions, which the rule scopes: organizations/permissions.py)."""
-    if page is None or not access.check(
-        request.user, request.organization, Capability.EDIT_CONTENT
-    ):
+    permissions, which the rule scopes: organizations/permissions.py). Wagtail's answer
+    is kept per person and role for the organization's generation (a role change moves
+    it on); the editor itself checks again."""
+    decision = access.check(request.user, request.organization, Capability.EDIT_CONTENT)
+    if page is None or not decision:
         return ""
-    if not page.permissions_for_user(request.user).can_edit():
+    user = request.user
+    may_edit = overview_cache.organization_value(
+        request.organization.pk,
+        generation,
+        f"can-edit:{page.pk}:{user.pk}:{decision.role}",
+        lambda: "yes" if page.permissions_for_user(user).can_edit() else "no",
+    )
+    if may_edit != "yes":
         return ""
     return reverse("wagtailadmin_pages:edit", args=[page.pk])
 

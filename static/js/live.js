@@ -113,5 +113,8 @@ function refreshTimes() {
     if (!Number.isNaN(date.getTime())) element.textContent = relativeTime(date);
   }
 }
+// On load too: the overview's panels may come from the cache, rendered a while ago.
+refreshTimes();
+document.addEventListener("htmx:afterSettle", refreshTimes);
 setInterval(refreshTimes, 30000);
 document.addEventListener("htmx:wsAfterMessage", refreshTimes);

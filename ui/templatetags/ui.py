@@ -8,9 +8,12 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from django import template
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import QueryDict
 from django.templatetags.static import static
 from django.utils.html import format_html
@@ -53,10 +56,23 @@ def do_component(parser: template.base.Parser, token: template.base.Token) -> Co
     return ComponentNode(name, kwargs, nodelist)
 
 
+@lru_cache(maxsize=1)
+def _sprite_url() -> str:
+    # A page shows dozens of icons; the sprite's (hashed) URL is looked up once per
+    # process instead of once per icon, and again when the static settings change.
+    return str(static("img/icons.svg"))
+
+
+@receiver(setting_changed)
+def _static_settings_changed(setting: str = "", **_: Any) -> None:
+    if setting in {"STATIC_URL", "STORAGES", "STATICFILES_STORAGE"}:
+        _sprite_url.cache_clear()
+
+
 @register.simple_tag
 def icon(name: str, label: str = "", size: str = "") -> SafeString:
     """An SVG icon; decorative unless ``label`` is given."""
-    href = f"{static('img/icons.svg')}#{name}"
+    href = f"{_sprite_url()}#{name}"
     css = f"icon icon--{size}" if size else "icon"
     if label:
         return format_html(

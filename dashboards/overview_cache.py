@@ -1,0 +1,165 @@
+"""The overview's rendered panels and the bell's inbox, kept in the cache (Redis in
+production) so that a portal page costs a cache read instead of a query per figure.
+
+Invalidation is by **generation**: each organization (and, for the inbox, each person)
+has a number in the cache that every change to what the overview shows moves on
+(``invalidate``: at once, and again after the commit); entries are read and written
+under the current number, so an old entry is never read again and simply expires. A
+generation that is missing (evicted, Redis restarted) starts again from a random number,
+which brings back no old entry. The entries also expire after ``OVERVIEW_CACHE_SECONDS``: the
+safety net for what changes with time alone (the chart's days, an announcement's window,
+whose next edge is also an entry's latest expiry) and for writes that send no signal.
+
+An entry's key always holds the organization, its generation, the reader's role (the
+access rule's role ceiling decides which announcements and events show) and time zone
+(exact times and the chart's days), and the digest of the panels' own settings; what
+follows the reader (who is online, their own inbox) is not shared.
+Relative times in a cached panel are ``<time datetime=... data-relative>``, which
+static/js/live.js rewrites on load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+DEFAULT_SECONDS = 60
+
+
+def ttl() -> int:
+    return int(getattr(settings, "OVERVIEW_CACHE_SECONDS", DEFAULT_SECONDS))
+
+
+# --- generations -------------------------------------------------------------------------
+
+
+def _organization_key(organization_id: int) -> str:
+    return f"overview:gen:{organization_id}"
+
+
+def _person_key(user_id: int) -> str:
+    return f"inbox:gen:{user_id}"
+
+
+def _generation(key: str) -> int:
+    value = cache.get(key)
+    if value is None:
+        # Random, not 0: a restarted count must not meet the entries of an earlier one.
+        cache.add(key, secrets.randbelow(2**60), timeout=None)
+        value = cache.get(key)
+    return int(value or 0)
+
+
+def _bump(key: str) -> None:
+    try:
+        cache.incr(key)
+    except ValueError:  # no generation yet: nothing cached under one either
+        cache.set(key, secrets.randbelow(2**60), timeout=None)
+
+
+def organization_generation(organization_id: int) -> int:
+    return _generation(_organization_key(organization_id))
+
+
+def bump(organization_id: int | None) -> None:
+    """Everything cached for the organization's overview is out of date from now on."""
+    if organization_id:
+        _bump(_organization_key(organization_id))
+
+
+def invalidate(organization_ids: Iterable[int | None]) -> None:
+    """``bump`` now and again once the current transaction commits: now, so that a read
+    later in the same transaction sees its own change; after the commit, because a page
+    loaded in between read the old rows and may have stored them under the new number."""
+    for organization_id in {pk for pk in organization_ids if pk}:
+        bump(organization_id)
+        if transaction.get_connection().in_atomic_block:
+            transaction.on_commit(lambda pk=organization_id: bump(pk))  # type: ignore[misc]
+
+
+def invalidate_inbox(user_ids: Iterable[int]) -> None:
+    """The person's inbox (the bell) is out of date: as ``invalidate``."""
+    for user_id in set(user_ids):
+        _bump(_person_key(user_id))
+        if transaction.get_connection().in_atomic_block:
+            transaction.on_commit(lambda pk=user_id: _bump(_person_key(pk)))  # type: ignore[misc]
+
+
+# --- the overview's panels ----------------------------------------------------------------
+
+
+def _digest(parts: Any) -> str:
+    data = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha1(data.encode(), usedforsecurity=False).hexdigest()
+
+
+def render_panels(
+    blocks: Sequence[Any],
+    *,
+    organization_id: int | None,
+    generation: int | None = None,
+    role: str,
+    zone: str,
+    render: Callable[[Any], str],
+) -> list[str]:
+    """Each of ``blocks`` (a stream's bound blocks) rendered by ``render``; those whose
+    block says ``cache_rendered`` come from one cache entry for the organization, the
+    reader's role and time zone, rendered and stored together on a miss."""
+    cached = [block for block in blocks if getattr(block.block, "cache_rendered", False)]
+    if not organization_id or not role or not cached:
+        return [render(block) for block in blocks]
+    settings_digest = _digest(
+        [(block.id, block.block_type, block.block.get_prep_value(block.value)) for block in cached]
+    )
+    if generation is None:
+        generation = organization_generation(organization_id)
+    key = f"overview:panels:{organization_id}:{generation}:{role}:{zone}:{settings_digest}"
+    stored: dict[str, str] | None = cache.get(key)
+    if stored is None or any(str(block.id) not in stored for block in cached):
+        stored = {str(block.id): str(render(block)) for block in cached}
+        seconds = min(
+            [ttl(), *(block.block.cache_seconds(organization_id, ttl()) for block in cached)]
+        )
+        if seconds > 0:
+            cache.set(key, stored, timeout=seconds)
+    return [
+        stored[str(block.id)] if getattr(block.block, "cache_rendered", False) else render(block)
+        for block in blocks
+    ]
+
+
+def organization_value(
+    organization_id: int, generation: int, name: str, compute: Callable[[], Any]
+) -> Any:
+    """A value of the organization's overview (``name`` says which, and for whom when it
+    depends on the reader), computed once per generation; ``generation`` is the caller's
+    ``organization_generation``, read once per page."""
+    key = f"overview:{name}:{organization_id}:{generation}"
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, timeout=ttl())
+    return found
+
+
+# --- the inbox ----------------------------------------------------------------------------
+
+
+def inbox(user_id: int, visible_organizations: Iterable[int], compute: Callable[[], Any]) -> Any:
+    """The person's inbox as the organizations the access rule lets them view allow it
+    (a membership that ends or a suspension changes the key, not only a new note)."""
+    generation = _generation(_person_key(user_id))
+    visible = ",".join(str(pk) for pk in sorted(visible_organizations))
+    key = f"inbox:{user_id}:{generation}:{_digest(visible)}"
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, timeout=ttl())
+    return found
