@@ -3,9 +3,10 @@
 The live events already fan every change out per organization (``events.publish``
 moves the generation too), but not everything the overview shows sends one: a quick
 link, a quota, an announcement that is scheduled or withdrawn, an invitation (the first
-steps), a person's name or picture in the feed. So the rows the panels read move it
-themselves when they are written or deleted: each carries its organization, so this
-costs no query, only a cache increment per write (and one more after the commit).
+steps), a person's name or picture in the feed, a draft of the organization page. So
+the rows the overview reads move it themselves when they are written or deleted: each
+carries its organization, so this costs no query, only a cache increment per write (and
+one more after the commit).
 """
 
 from __future__ import annotations
@@ -69,11 +70,13 @@ def connect() -> None:
     from wagtail.signals import page_unpublished, unpublished
 
     from accounts.models import Profile
-    from dashboards.models import Announcement, QuickLink
+    from dashboards.models import Announcement, OrganizationPage, QuickLink
     from organizations.models import AuditEvent, Invitation, Membership, Organization
     from secure_documents.models import SecureDocument
 
-    for model in (Announcement, QuickLink, Membership, Invitation, SecureDocument):
+    # The organization page: its published panels and whether it has a draft.
+    models = (Announcement, QuickLink, Membership, Invitation, SecureDocument, OrganizationPage)
+    for model in models:
         for signal in (post_save, post_delete):
             signal.connect(
                 _organization_row, sender=model, dispatch_uid=f"overview.{model.__name__}"

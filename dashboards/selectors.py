@@ -90,6 +90,29 @@ def overview_page(organization_id: int) -> Any:
     return OrganizationPage.objects.filter(organization_id=organization_id).first()
 
 
+def overview_page_summary(organization_id: int) -> dict[str, Any]:
+    """What the overview needs of its organization page, as plain data that the cache
+    keeps (dashboards/overview_cache.py): its id, whether it has a draft, and the
+    published panels' stored form (``overview_panels`` turns it back into blocks)."""
+    page = overview_page(organization_id)
+    if page is None:
+        return {"pk": None, "has_unpublished_changes": False, "panels": []}
+    stream = type(page)._meta.get_field("panels").stream_block
+    return {
+        "pk": page.pk,
+        "has_unpublished_changes": page.has_unpublished_changes,
+        "panels": stream.get_prep_value(page.panels),
+    }
+
+
+def overview_panels(summary: dict[str, Any]) -> Any:
+    """The published panels of ``overview_page_summary``, as the page's stream."""
+    from dashboards.models import OrganizationPage
+
+    stream = OrganizationPage._meta.get_field("panels").stream_block
+    return stream.to_python(summary["panels"])
+
+
 def recent_documents(organization_id: int, limit: int = 6) -> list[Any]:
     from secure_documents.selectors import recent_documents as recent
 

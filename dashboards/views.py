@@ -21,7 +21,7 @@ from dashboards.blocks import PANEL_GENERATION, panel_context
 from dashboards.exports import organization_export_request
 from dashboards.first_steps import first_steps
 from dashboards.forms import ProfileForm
-from dashboards.selectors import overview_page
+from dashboards.selectors import overview_page, overview_page_summary, overview_panels
 from organizations import access
 from organizations.decorators import org_view
 from organizations.roles import Capability
@@ -36,19 +36,20 @@ def overview(request: MemberRequest) -> HttpResponse:
     current over ``/ws/live/`` (and still complete and correct without websockets).
     The page header, the first steps and the background jobs stay outside the panels."""
     organization = request.organization
-    page = overview_page(organization.pk)
+    # Read once: the page, the panels, the first steps and the editor link are cached
+    # under it (dashboards/overview_cache.py), so a load between changes costs no query.
+    generation = overview_cache.organization_generation(organization.pk)
+    page = overview_cache.organization_value(
+        organization.pk, generation, "page", lambda: overview_page_summary(organization.pk)
+    )
     # The panels' role is the access rule's decision (announcements above it never show).
     context: dict[str, Any] = panel_context(organization, request.user)
     # The task-progress panel is the fixed "Background jobs" card here (for those who
     # manage the organization): placed in the stream too, it would show twice.
-    context["panels"] = [
-        block for block in (page.panels if page else []) if block.block_type != "tasks"
-    ]
-    # Read once: the panels, the first steps and the editor link are cached under it.
-    generation = overview_cache.organization_generation(organization.pk)
+    context["panels"] = [block for block in overview_panels(page) if block.block_type != "tasks"]
     context[PANEL_GENERATION] = generation
     context["overview_page"] = page
-    context["edit_url"] = _overview_edit_url(request, page, generation)
+    context["edit_url"] = _overview_edit_url(request, page["pk"], generation)
     # Who can take the first steps (invite, upload, publish) sees them until done.
     if access.check(request.user, organization, Capability.MANAGE_MEMBERS).allowed:
         context["first_steps"] = overview_cache.organization_value(
@@ -60,25 +61,28 @@ def overview(request: MemberRequest) -> HttpResponse:
     return render(request, "dashboards/overview.html", context)
 
 
-def _overview_edit_url(request: MemberRequest, page: Any, generation: int) -> str:
+def _overview_edit_url(request: MemberRequest, page_id: int | None, generation: int) -> str:
     """The page editor's address for those who may edit the organization page (the
     access rule first, so others cost no permission lookup; then Wagtail's page
     permissions, which the rule scopes: organizations/permissions.py). Wagtail's answer
     is kept per person and role for the organization's generation (a role change moves
     it on); the editor itself checks again."""
-    decision = access.check(request.user, request.organization, Capability.EDIT_CONTENT)
-    if page is None or not decision:
+    organization = request.organization
+    decision = access.check(request.user, organization, Capability.EDIT_CONTENT)
+    if page_id is None or not decision:
         return ""
     user = request.user
+
+    def wagtail_says() -> str:
+        page = overview_page(organization.pk)
+        return "yes" if page is not None and page.permissions_for_user(user).can_edit() else "no"
+
     may_edit = overview_cache.organization_value(
-        request.organization.pk,
-        generation,
-        f"can-edit:{page.pk}:{user.pk}:{decision.role}",
-        lambda: "yes" if page.permissions_for_user(user).can_edit() else "no",
+        organization.pk, generation, f"can-edit:{page_id}:{user.pk}:{decision.role}", wagtail_says
     )
     if may_edit != "yes":
         return ""
-    return reverse("wagtailadmin_pages:edit", args=[page.pk])
+    return reverse("wagtailadmin_pages:edit", args=[page_id])
 
 
 @org_view(Capability.MANAGE_ORGANIZATION)

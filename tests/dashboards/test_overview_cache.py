@@ -184,3 +184,22 @@ def test_the_bell_follows_new_and_read_notifications(org_a) -> None:  # type: ig
     assert "Read me" in body
     mark_read(acting_user=viewer)
     assert 'id="notifications-count"></span>' in _load(client)
+
+
+def test_a_draft_and_its_publication_show_on_the_next_load(org_a) -> None:  # type: ignore[no-untyped-def]
+    from dashboards.models import OrganizationPage
+
+    editor = _client(org_a, Role.EDITOR)
+    member = _client(org_a, Role.MEMBER)
+    assert 'id="overview-draft-note"' not in _load(editor)
+    assert 'id="org-metrics"' in _load(member)
+    root = OrganizationPage.objects.get(organization=org_a.organization)
+    root.panels = [("quick_links", {"title": "Draft links"})]
+    revision = root.save_revision(user=org_a.users[Role.EDITOR])
+    assert 'id="overview-draft-note"' in _load(editor)
+    assert "Draft links" not in _load(member)
+    revision.publish()
+    body = _load(member)
+    assert "Draft links" in body
+    assert 'id="org-metrics"' not in body
+    assert 'id="overview-draft-note"' not in _load(editor)
