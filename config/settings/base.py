@@ -402,6 +402,11 @@ CELERY_BEAT_SCHEDULE = {
 DJANGO_STRUCTLOG_CELERY_ENABLED = True
 
 # --- webhooks (docs/webhooks.md) ----------------------------------------------------------
+# The longest the overview's cached panels, page and the bell are kept between changes
+# (dashboards/overview_cache.py): changes show at once; this bounds what changes with
+# time alone (the chart's days) and writes that send no signal.
+OVERVIEW_CACHE_SECONDS = env.int("OVERVIEW_CACHE_SECONDS", default=60)
+
 # Attempts per delivery; the gap between them doubles from the base, capped below the
 # broker's visibility timeout.
 WEBHOOKS_MAX_ATTEMPTS = env.int("WEBHOOKS_MAX_ATTEMPTS", default=6)
