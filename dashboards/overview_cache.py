@@ -135,18 +135,25 @@ def render_panels(
     ]
 
 
-def organization_value(
-    organization_id: int, generation: int, name: str, compute: Callable[[], Any]
-) -> Any:
-    """A value of the organization's overview (``name`` says which, and for whom when it
-    depends on the reader), computed once per generation; ``generation`` is the caller's
-    ``organization_generation``, read once per page."""
-    key = f"overview:{name}:{organization_id}:{generation}"
-    found = cache.get(key)
-    if found is None:
-        found = compute()
-        cache.set(key, found, timeout=ttl())
-    return found
+def organization_values(
+    organization_id: int, generation: int, computes: dict[str, Callable[[], Any]]
+) -> dict[str, Any]:
+    """Values of the organization's overview, by name (the name also says for whom when
+    a value depends on the reader), each computed once per generation and read together
+    (one round trip); ``generation`` is the caller's ``organization_generation``, read
+    once per page. A computed value must not be None."""
+    keys = {name: f"overview:{name}:{organization_id}:{generation}" for name in computes}
+    found = cache.get_many(list(keys.values()))
+    values: dict[str, Any] = {}
+    missing: dict[str, Any] = {}
+    for name, key in keys.items():
+        if key in found:
+            values[name] = found[key]
+        else:
+            values[name] = missing[key] = computes[name]()
+    if missing:
+        cache.set_many(missing, timeout=ttl())
+    return values
 
 
 # --- the inbox ----------------------------------------------------------------------------

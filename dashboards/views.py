@@ -36,53 +36,46 @@ def overview(request: MemberRequest) -> HttpResponse:
     current over ``/ws/live/`` (and still complete and correct without websockets).
     The page header, the first steps and the background jobs stay outside the panels."""
     organization = request.organization
+    user = request.user
     # Read once: the page, the panels, the first steps and the editor link are cached
     # under it (dashboards/overview_cache.py), so a load between changes costs no query.
     generation = overview_cache.organization_generation(organization.pk)
-    page = overview_cache.organization_value(
-        organization.pk, generation, "page", lambda: overview_page_summary(organization.pk)
-    )
+    computes: dict[str, Any] = {"page": lambda: overview_page_summary(organization.pk)}
+    # Who can take the first steps (invite, upload, publish) sees them until done.
+    manages = access.check(user, organization, Capability.MANAGE_MEMBERS).allowed
+    if manages:
+        computes["first-steps"] = lambda: first_steps(organization.pk, organization.slug)
+    # The editor link: the access rule first, so others cost no permission lookup.
+    edits = access.check(user, organization, Capability.EDIT_CONTENT)
+    if edits:
+        computes[f"can-edit:{user.pk}:{edits.role}"] = lambda: _wagtail_may_edit(
+            organization.pk, user
+        )
+    values = overview_cache.organization_values(organization.pk, generation, computes)
+    page = values["page"]
     # The panels' role is the access rule's decision (announcements above it never show).
-    context: dict[str, Any] = panel_context(organization, request.user)
+    context: dict[str, Any] = panel_context(organization, user)
     # The task-progress panel is the fixed "Background jobs" card here (for those who
     # manage the organization): placed in the stream too, it would show twice.
     context["panels"] = [block for block in overview_panels(page) if block.block_type != "tasks"]
     context[PANEL_GENERATION] = generation
     context["overview_page"] = page
-    context["edit_url"] = _overview_edit_url(request, page["pk"], generation)
-    # Who can take the first steps (invite, upload, publish) sees them until done.
-    if access.check(request.user, organization, Capability.MANAGE_MEMBERS).allowed:
-        context["first_steps"] = overview_cache.organization_value(
-            organization.pk,
-            generation,
-            "first-steps",
-            lambda: first_steps(organization.pk, organization.slug),
-        )
+    may_edit = edits and values[f"can-edit:{user.pk}:{edits.role}"] == "yes"
+    context["edit_url"] = (
+        reverse("wagtailadmin_pages:edit", args=[page["pk"]]) if may_edit and page["pk"] else ""
+    )
+    if manages:
+        context["first_steps"] = values["first-steps"]
     return render(request, "dashboards/overview.html", context)
 
 
-def _overview_edit_url(request: MemberRequest, page_id: int | None, generation: int) -> str:
-    """The page editor's address for those who may edit the organization page (the
-    access rule first, so others cost no permission lookup; then Wagtail's page
-    permissions, which the rule scopes: organizations/permissions.py). Wagtail's answer
-    is kept per person and role for the organization's generation (a role change moves
-    it on); the editor itself checks again."""
-    organization = request.organization
-    decision = access.check(request.user, organization, Capability.EDIT_CONTENT)
-    if page_id is None or not decision:
-        return ""
-    user = request.user
-
-    def wagtail_says() -> str:
-        page = overview_page(organization.pk)
-        return "yes" if page is not None and page.permissions_for_user(user).can_edit() else "no"
-
-    may_edit = overview_cache.organization_value(
-        organization.pk, generation, f"can-edit:{page_id}:{user.pk}:{decision.role}", wagtail_says
-    )
-    if may_edit != "yes":
-        return ""
-    return reverse("wagtailadmin_pages:edit", args=[page_id])
+def _wagtail_may_edit(organization_id: int, user: Any) -> str:
+    """Whether Wagtail's page permissions (which the access rule scopes:
+    organizations/permissions.py) let ``user`` edit the organization page, as "yes" or
+    "no" for the cache: kept per person and role for the organization's generation (a
+    role change moves it on); the editor itself checks again."""
+    page = overview_page(organization_id)
+    return "yes" if page is not None and page.permissions_for_user(user).can_edit() else "no"
 
 
 @org_view(Capability.MANAGE_ORGANIZATION)
