@@ -50,6 +50,7 @@ from organizations.permissions import (
     view_restriction_paths,
     workflows_in_scope,
 )
+from organizations.provisioning import CONTENT_ROLES
 
 logger = structlog.get_logger(__name__)
 
@@ -286,7 +287,12 @@ def narrow_filter_choices(context: dict[str, Any], user: Any) -> None:
                 # on each request (15 ms at 10,000 organizations). Choosing a colleague
                 # who owns nothing just shows no rows.
                 ordering = field.queryset.query.order_by
-                people = model._default_manager.filter(pk__in=people_in_scope(user).values("pk"))
+                # Only those who work in the admin (owners, admins, editors) own, edit,
+                # lock or request anything there: members and viewers would be rows of
+                # checkboxes that can match nothing.
+                people = model._default_manager.filter(
+                    pk__in=people_in_scope(user, roles=CONTENT_ROLES).values("pk")
+                )
                 # No ordering of its own: the model's (an empty order_by() would drop it).
                 field.queryset = people.order_by(*ordering) if ordering else people
             elif issubclass(model, Collection):

@@ -15,6 +15,7 @@ Wagtail view that asks the registry gets the scoped answer:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -254,18 +255,19 @@ def scoped_instances(model: type[Model], user: Any) -> QuerySet[Any]:
     return manager.none()
 
 
-def people_in_scope(user: Any) -> QuerySet[Any]:
+def people_in_scope(user: Any, *, roles: Iterable[str] | None = None) -> QuerySet[Any]:
     """The people whose names and emails the person may see in the admin (filter
-    choices, owners, history): members of the organizations they edit."""
+    choices, owners, history): members of the organizations they edit (with one of
+    ``roles``, when given)."""
     from django.contrib.auth import get_user_model
 
     people = get_user_model()._default_manager.all()
     if access.is_operator(user):
         return people
-    members = Membership.objects.filter(organization_id__in=content_organization_ids(user)).values(
-        "user_id"
-    )
-    return people.filter(pk__in=members)
+    members = Membership.objects.filter(organization_id__in=content_organization_ids(user))
+    if roles is not None:
+        members = members.filter(role__in=list(roles))
+    return people.filter(pk__in=members.values("user_id"))
 
 
 def tags_in_scope(user: Any) -> QuerySet[Any]:

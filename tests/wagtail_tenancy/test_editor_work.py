@@ -217,3 +217,18 @@ def test_explorer_and_snippet_index_query_counts_do_not_grow_with_organizations(
         with_40.append(_editor_queries(client, url))
         extra = set(_editor_queries.last) - set(sql_2[index])  # type: ignore[attr-defined]
         assert with_2[index] == with_40[index], (url, sorted(extra))
+
+
+def test_people_filters_list_the_colleagues_who_work_in_the_admin(client, org_a, org_b) -> None:  # type: ignore[no-untyped-def]
+    from dashboards.models import OrganizationPage
+
+    client.force_login(org_a.users[Role.EDITOR])
+    root = OrganizationPage.objects.get(organization=org_a.organization)
+    response = client.get(f"/admin/pages/{root.pk}/")
+    choices = set(response.context["filters"].form.fields["owner"].queryset)
+    assert org_a.users[Role.EDITOR] in choices
+    assert org_a.users[Role.OWNER] in choices
+    # Members and viewers never own or edit pages; other organizations' people never show.
+    assert org_a.users[Role.MEMBER] not in choices
+    assert org_a.users[Role.VIEWER] not in choices
+    assert not choices & set(org_b.users.values())
