@@ -28,7 +28,7 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
@@ -92,8 +92,7 @@ def organizations_bulk_create(
     """Create the organizations of ``rows``; every row is checked before anything is
     written (a ``ValidationError`` lists the bad rows by number). Each batch commits on
     its own: after an interruption, ``skip_existing`` continues where it stopped."""
-    rows, skipped = _validated(rows, skip_existing=skip_existing)
-    owners = _owners(rows)
+    rows, skipped, owners = _validated(rows, skip_existing=skip_existing)
     created: list[Organization] = []
     for start in range(0, len(rows), batch_size):
         created += _create_batch(rows[start : start + batch_size], owners)
@@ -104,7 +103,9 @@ def organizations_bulk_create(
 
 def _validated(
     rows: Sequence[NewOrganization], *, skip_existing: bool
-) -> tuple[list[NewOrganization], list[str]]:
+) -> tuple[list[NewOrganization], list[str], dict[str, Any]]:
+    """The rows to create (with their page slugs), the slugs skipped as existing, and the
+    owners' accounts by address; or a ValidationError listing every bad row."""
     errors: list[str] = []
     seen: set[str] = set()
     clean: list[NewOrganization] = []
@@ -131,14 +132,7 @@ def _validated(
         clean.append(
             NewOrganization(name=name, slug=slug, owner_email=email, members_only=row.members_only)
         )
-    existing: set[str] = set()
-    slugs = [row.slug for row in clean]
-    for start in range(0, len(slugs), 5000):
-        existing |= set(
-            Organization.objects.filter(slug__in=slugs[start : start + 5000]).values_list(
-                "slug", flat=True
-            )
-        )
+    existing = _slugs_taken(Organization.objects.all(), [row.slug for row in clean])
     if existing and not skip_existing:
         taken = sorted(existing)
         errors.append(
@@ -162,7 +156,17 @@ def _validated(
         if len(errors) > len(shown):
             shown.append(f"… and {len(errors) - len(shown)} more")
         raise ValidationError(shown)
-    return kept, sorted(existing)
+    return kept, sorted(existing), known
+
+
+def _slugs_taken(queryset: QuerySet[Any], slugs: list[str]) -> set[str]:
+    """Which of ``slugs`` rows of ``queryset`` have, asked in chunks (a file may hold
+    tens of thousands)."""
+    taken: set[str] = set()
+    for start in range(0, len(slugs), 5000):
+        chunk = slugs[start : start + 5000]
+        taken |= set(queryset.filter(slug__in=chunk).values_list("slug", flat=True))
+    return taken
 
 
 def _with_page_slugs(rows: list[NewOrganization], errors: list[str]) -> list[NewOrganization]:
@@ -170,15 +174,7 @@ def _with_page_slugs(rows: list[NewOrganization], errors: list[str]) -> list[New
     where free, else ``<slug>-org`` where that is free (two pages of one slug under the
     home page would make Wagtail's routing fail)."""
     candidates = [row.slug for row in rows] + [f"{row.slug}-org" for row in rows]
-    taken: set[str] = set()
-    if candidates:
-        home = home_page()
-        for start in range(0, len(candidates), 5000):
-            taken |= set(
-                Page.objects.child_of(home)
-                .filter(slug__in=candidates[start : start + 5000])
-                .values_list("slug", flat=True)
-            )
+    taken = _slugs_taken(Page.objects.child_of(home_page()), candidates) if candidates else set()
     own = {row.slug for row in rows if row.slug not in taken}
     used = taken | own
     placed = []
@@ -205,10 +201,6 @@ def _users_by_email(emails: set[str]) -> dict[str, Any]:
         .select_related("user")
     )
     return {address.email_lower: address.user for address in addresses}
-
-
-def _owners(rows: Sequence[NewOrganization]) -> dict[str, Any]:
-    return _users_by_email({row.owner_email for row in rows if row.owner_email})
 
 
 def insert_page_rows(pages: Sequence[Page]) -> None:
