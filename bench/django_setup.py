@@ -3,7 +3,8 @@ the benchmark environment (scratch database, Redis db, bench.settings).
 
     python -m bench.django_setup setup <workdir> <big bytes> <small bytes>
         creates a user, an organization and two text documents through the real services
-        and prints JSON: the session cookie and each document's id, URL, path and size.
+        and prints JSON: the session and CSRF cookies and each document's id, URL, path
+        and size.
     python -m bench.django_setup images <email> <count> [<count> ...]
         adds a 1200x800 photo to the member's organization, renders one rendition of it
         and, for each count, a page with that many image blocks; the same photo in a
@@ -71,10 +72,15 @@ def setup(workdir: Path, big: int, small: int) -> dict[str, Any]:
         }
     client = Client()
     client.force_login(user)
+    # The cookies a signed-in browser holds after its first page: the session and the
+    # CSRF secret that page set (without it every page would mint and set a new one).
+    client.get(organization.get_absolute_url())
+    csrf = settings.CSRF_COOKIE_NAME
     return {
         "email": EMAIL,
         "cookie_name": settings.SESSION_COOKIE_NAME,
         "cookie": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        "csrf_cookie": f"{csrf}={client.cookies[csrf].value}",
         "documents": documents,
     }
 

@@ -473,7 +473,7 @@ class BenchEnvironment:
         # Pages name static files through the manifest, as in production.
         self.manage("collectstatic", "--no-input", timeout=300)
         data = self.django("setup", str(self.workdir), str(BIG_SIZE), str(SMALL_SIZE))
-        self.cookie = f"{data['cookie_name']}={data['cookie']}"
+        self.cookie = f"{data['cookie_name']}={data['cookie']}; {data['csrf_cookie']}"
         self.email = data["email"]
         self.big = Document(**data["documents"]["big"])
         self.small = Document(**data["documents"]["small"])

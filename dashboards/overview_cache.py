@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -30,7 +31,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from ui import fragments
+
 DEFAULT_SECONDS = 60
+EXPIRES = "expires"  # in a panels entry: when it expires (a time.time())
 
 
 def ttl() -> int:
@@ -62,6 +66,22 @@ def _bump(key: str) -> None:
         cache.incr(key)
     except ValueError:  # no generation yet: nothing cached under one either
         cache.set(key, secrets.randbelow(2**60), timeout=None)
+
+
+def inbox_generation(user_id: int) -> int:
+    return _generation(_person_key(user_id))
+
+
+def generations(organization_id: int, user_id: int) -> tuple[int, int]:
+    """The organization's and the person's inbox generation, read together (one round
+    trip when both exist)."""
+    keys = (_organization_key(organization_id), _person_key(user_id))
+    found = cache.get_many(list(keys))
+    organization, person = (found.get(key) for key in keys)
+    return (
+        int(organization) if organization is not None else _generation(keys[0]),
+        int(person) if person is not None else _generation(keys[1]),
+    )
 
 
 def organization_generation(organization_id: int) -> int:
@@ -121,14 +141,17 @@ def render_panels(
     if generation is None:
         generation = organization_generation(organization_id)
     key = f"overview:panels:{organization_id}:{generation}:{role}:{zone}:{settings_digest}"
-    stored: dict[str, str] | None = cache.get(key)
+    stored: dict[str, Any] | None = cache.get(key)
     if stored is None or any(str(block.id) not in stored for block in cached):
         stored = {str(block.id): str(render(block)) for block in cached}
         seconds = min(
             [ttl(), *(block.block.cache_seconds(organization_id, ttl()) for block in cached)]
         )
+        stored[EXPIRES] = time.time() + seconds
         if seconds > 0:
             cache.set(key, stored, timeout=seconds)
+    # A page kept whole (ui/fragments.py) lives no longer than the panels it shows.
+    fragments.expire_within(float(stored.get(EXPIRES, 0)) - time.time())
     return [
         stored[str(block.id)] if getattr(block.block, "cache_rendered", False) else render(block)
         for block in blocks

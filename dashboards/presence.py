@@ -40,9 +40,13 @@ def touch(organization_id: int, user_id: int, channel_name: str) -> None:
     expires = time.time() + TTL_SECONDS
     if settings.REDIS_URL:
         try:
-            client = _redis()
-            client.zadd(_key(organization_id), {f"{user_id}:{channel_name}": expires})
-            client.expire(_key(organization_id), TTL_SECONDS * 2)
+            # Expired sockets are dropped here, on the heartbeat, so that reading who is
+            # online (on every overview load) is one command.
+            pipeline = _redis().pipeline(transaction=False)
+            pipeline.zremrangebyscore(_key(organization_id), "-inf", time.time())
+            pipeline.zadd(_key(organization_id), {f"{user_id}:{channel_name}": expires})
+            pipeline.expire(_key(organization_id), TTL_SECONDS * 2)
+            pipeline.execute()
         except RedisError as exc:
             logger.warning("presence_unavailable", error=repr(exc))
         return
@@ -65,9 +69,7 @@ def online_user_ids(organization_id: int) -> set[int]:
     now = time.time()
     if settings.REDIS_URL:
         try:
-            client = _redis()
-            client.zremrangebyscore(_key(organization_id), "-inf", now)
-            members = client.zrangebyscore(_key(organization_id), now, "+inf")
+            members = _redis().zrangebyscore(_key(organization_id), now, "+inf")
         except RedisError as exc:
             logger.warning("presence_unavailable", error=repr(exc))
             return set()

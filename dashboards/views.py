@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -15,9 +16,10 @@ from accounts.services import (
     profile_update,
     sessions_end_all,
 )
-from dashboards import notifications, overview_cache
+from dashboards import notifications, overview_cache, presence
 from dashboards import search as portal_search
 from dashboards.blocks import PANEL_GENERATION, panel_context
+from dashboards.chrome import chrome_key
 from dashboards.exports import organization_export_request
 from dashboards.first_steps import first_steps
 from dashboards.forms import ProfileForm
@@ -27,6 +29,8 @@ from organizations.decorators import org_view
 from organizations.roles import Capability
 from organizations.typing import MemberRequest
 from secure_images.avatars import avatar_remove, avatar_upload
+from ui import fragments
+from ui.context_processors import ui as ui_context
 
 
 @org_view(Capability.VIEW)
@@ -34,12 +38,35 @@ def overview(request: MemberRequest) -> HttpResponse:
     """The organization's live dashboard: its organization page's published panels
     (editors change them in the page editor), rendered complete on load, then kept
     current over ``/ws/live/`` (and still complete and correct without websockets).
-    The page header, the first steps and the background jobs stay outside the panels."""
+    The page header, the first steps and the background jobs stay outside the panels.
+
+    The rendered page is kept for its reader (ui/fragments.py, decision 59) under
+    everything it shows: the organization's generation (its page, panels, first steps
+    and the editor link are all cached under it: dashboards/overview_cache.py), who is
+    online, and the reader's own key (dashboards/chrome.py: organizations, role, account,
+    bell, time zone, theme). A load between changes is then three cache reads."""
+    organization = request.organization
+    generation, inbox_generation = overview_cache.generations(
+        organization.pk, request.membership.user_id
+    )
+    online = sorted(presence.online_user_ids(organization.pk))
+    reader = chrome_key(request, inbox_generation=inbox_generation)
+    html = fragments.render_for_reader(
+        request,
+        "portal-overview",
+        [reader, generation, online, sorted(ui_context(request).items())],
+        lambda extra: render_to_string(
+            "dashboards/overview.html",
+            {**_overview_context(request, generation), **extra},
+            request,
+        ),
+    )
+    return HttpResponse(html)
+
+
+def _overview_context(request: MemberRequest, generation: int) -> dict[str, Any]:
     organization = request.organization
     user = request.user
-    # Read once: the page, the panels, the first steps and the editor link are cached
-    # under it (dashboards/overview_cache.py), so a load between changes costs no query.
-    generation = overview_cache.organization_generation(organization.pk)
     computes: dict[str, Any] = {"page": lambda: overview_page_summary(organization.pk)}
     # Who can take the first steps (invite, upload, publish) sees them until done.
     manages = access.check(user, organization, Capability.MANAGE_MEMBERS).allowed
@@ -66,7 +93,7 @@ def overview(request: MemberRequest) -> HttpResponse:
     )
     if manages:
         context["first_steps"] = values["first-steps"]
-    return render(request, "dashboards/overview.html", context)
+    return context
 
 
 def _wagtail_may_edit(organization_id: int, user: Any) -> str:

@@ -157,6 +157,7 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "organizations.context_processors.portal",
                 "ui.context_processors.ui",
+                "dashboards.context_processors.portal_chrome",
             ],
         },
     },
@@ -406,6 +407,9 @@ DJANGO_STRUCTLOG_CELERY_ENABLED = True
 # (dashboards/overview_cache.py): changes show at once; this bounds what changes with
 # time alone (the chart's days) and writes that send no signal.
 OVERVIEW_CACHE_SECONDS = env.int("OVERVIEW_CACHE_SECONDS", default=60)
+# The longest a reader's rendered portal sidebar and top bar are kept (ui/fragments.py);
+# their key holds everything they show, so this only bounds the cache's memory. 0: off.
+FRAGMENT_CACHE_SECONDS = env.int("FRAGMENT_CACHE_SECONDS", default=60)
 
 # Attempts per delivery; the gap between them doubles from the base, capped below the
 # broker's visibility timeout.

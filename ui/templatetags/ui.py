@@ -4,6 +4,8 @@
 ``templates/components/card.html`` with the keyword arguments and the enclosed markup as
 ``body``: includes with one slot, for components that wrap content.
 ``{% icon "bell" %}`` renders an icon from ``static/img/icons.svg``.
+``{% reader_cache "name" reader_key ... %}...{% endreader_cache %}`` keeps one reader's
+markup in the cache (ui/fragments.py).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from django.http import QueryDict
 from django.templatetags.static import static
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+
+from ui import fragments
 
 register = template.Library()
 
@@ -54,6 +58,38 @@ def do_component(parser: template.base.Parser, token: template.base.Token) -> Co
     nodelist = parser.parse(("endcomponent",))
     parser.delete_first_token()
     return ComponentNode(name, kwargs, nodelist)
+
+
+class ReaderCacheNode(template.Node):
+    def __init__(
+        self,
+        name: template.base.FilterExpression,
+        vary_on: list[template.base.FilterExpression],
+        nodelist: template.NodeList,
+    ) -> None:
+        self.name = name
+        self.vary_on = vary_on
+        self.nodelist = nodelist
+
+    def render(self, context: template.Context) -> str:
+        values = [value.resolve(context) for value in self.vary_on]
+        return fragments.render(context, self.nodelist, str(self.name.resolve(context)), values)
+
+
+@register.tag("reader_cache")
+def do_reader_cache(parser: template.base.Parser, token: template.base.Token) -> ReaderCacheNode:
+    """``{% reader_cache "name" reader_key value ... %}...{% endreader_cache %}``: the
+    enclosed markup kept in the cache for one reader (ui/fragments.py)."""
+    bits = token.split_contents()
+    if len(bits) < 3:
+        raise template.TemplateSyntaxError(
+            "{% reader_cache %} needs a fragment name and the reader's key."
+        )
+    name = parser.compile_filter(bits[1])
+    vary_on = [parser.compile_filter(bit) for bit in bits[2:]]
+    nodelist = parser.parse(("endreader_cache",))
+    parser.delete_first_token()
+    return ReaderCacheNode(name, vary_on, nodelist)
 
 
 @lru_cache(maxsize=1)

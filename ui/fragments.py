@@ -1,0 +1,144 @@
+"""Fragments of a page kept in the cache for one reader: ``{% reader_cache %}``.
+
+Django's ``{% cache %}`` tag keeps a fragment under the values it varies on; this one
+does the same for markup that belongs to one signed-in person (the portal's sidebar and
+top bar: their organizations, their bell, their menu), with two differences:
+
+- **The CSRF token is never stored.** The fragment is rendered with a random marker in
+  place of ``csrf_token``, stored with its marker, and the marker is replaced by the
+  request's own token (Django's ``get_token``, masked afresh) on every read. A fragment
+  rendered before a sign-in rotated the token therefore never hands out the old one.
+  The marker is random per entry, so no text on the page can know it in advance.
+- **The caller names the reader.** The first value it varies on is the reader's key
+  (person, what the fragment shows of them); an empty one renders without the cache, for
+  visitors and for requests that must not be shared with a later one.
+
+Every other value the fragment shows must be among the values it varies on: the cache
+stores the rendering, never the data, so a changed value is a new key and an old entry
+is simply never read again (it expires after ``FRAGMENT_CACHE_SECONDS``; 0 turns the
+cache off). A cache that fails (Redis gone) renders the fragment as without it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from django.conf import settings
+from django.contrib.messages import get_messages
+from django.core.cache import cache
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
+from django.template import Context, NodeList
+from django.utils.safestring import SafeString, mark_safe
+
+DEFAULT_SECONDS = 60
+PREFIX = "fragment"
+
+# The lives of the entries being rendered (innermost last): content that is only right
+# for a while (a panel that expires at an announcement's end) shortens them all.
+_lives: ContextVar[tuple[list[float], ...]] = ContextVar("fragment_lives", default=())
+
+
+def ttl() -> int:
+    return int(getattr(settings, "FRAGMENT_CACHE_SECONDS", DEFAULT_SECONDS))
+
+
+def fragment_key(name: str, vary_on: list[Any]) -> str:
+    """The entry's key: the fragment's name, the release it was rendered by (static
+    files' manifest, so an entry never points at assets a deploy removed) and a digest
+    of the values it varies on."""
+    digest = hashlib.sha256(usedforsecurity=False)
+    for part in (_release(), *vary_on):
+        digest.update(repr(part).encode())
+        digest.update(b"\x1f")
+    return f"{PREFIX}:{name}:{digest.hexdigest()}"
+
+
+def _release() -> str:
+    storage_hash = getattr(_static_storage(), "manifest_hash", "")
+    return f"{getattr(settings, 'APP_VERSION', '')}:{storage_hash}"
+
+
+def _static_storage() -> Any:
+    from django.contrib.staticfiles.storage import staticfiles_storage
+
+    return staticfiles_storage
+
+
+def expire_within(seconds: float) -> None:
+    """What is being rendered is right for at most ``seconds``: every entry being
+    rendered around it is kept no longer."""
+    for life in _lives.get():
+        life[0] = min(life[0], seconds)
+
+
+@contextmanager
+def _life(seconds: int) -> Iterator[list[float]]:
+    life = [float(seconds)]
+    reset = _lives.set((*_lives.get(), life))
+    try:
+        yield life
+    finally:
+        _lives.reset(reset)
+
+
+def _store(key: str, marker: str, html: str, seconds: float) -> None:
+    if seconds >= 1:
+        cache.set(key, (marker, html), timeout=int(seconds))
+
+
+def _entry(key: str) -> tuple[str, str] | None:
+    entry = cache.get(key)
+    if isinstance(entry, tuple) and len(entry) == 2:
+        return entry
+    return None
+
+
+def render_for_reader(
+    request: HttpRequest, name: str, vary_on: list[Any], render: Callable[[dict[str, Any]], str]
+) -> str:
+    """A whole page for one reader: ``render(extra_context)`` (the template's output
+    with ``extra_context`` over its own context), from the cache when an entry exists
+    for ``vary_on`` (the reader's key first: empty renders without the cache). A page
+    with messages to show is never stored nor read: they are shown once."""
+    seconds = ttl()
+    if not vary_on or not vary_on[0] or seconds <= 0 or len(get_messages(request)):
+        return render({})
+    token = get_token(request)
+    key = fragment_key(name, vary_on)
+    entry = _entry(key)
+    if entry is not None:
+        marker, html = entry
+        return html.replace(marker, token)
+    marker = secrets.token_hex(16)
+    with _life(seconds) as life:
+        html = render({"csrf_token": marker})
+    _store(key, marker, html, life[0])
+    return html.replace(marker, token)
+
+
+def render(context: Context, nodelist: NodeList, name: str, vary_on: list[Any]) -> SafeString:
+    """``nodelist`` rendered in ``context``, from the cache when the reader's key (the
+    first of ``vary_on``) is set and an entry exists."""
+    token = context.get("csrf_token")
+    seconds = ttl()
+    if not vary_on or not vary_on[0] or seconds <= 0 or token is None:
+        return mark_safe(nodelist.render(context))  # noqa: S308 - the template's own output
+    token = str(token)
+    if token == "NOTPROVIDED":  # noqa: S105 - rendered without a request: nothing to put back
+        return mark_safe(nodelist.render(context))  # noqa: S308
+    key = fragment_key(name, vary_on)
+    entry = _entry(key)
+    if entry is not None:
+        marker, html = entry
+        return mark_safe(html.replace(marker, token))  # noqa: S308 - rendered, then stored
+    marker = secrets.token_hex(16)
+    with _life(seconds) as life, context.push(csrf_token=marker):
+        html = nodelist.render(context)
+    _store(key, marker, html, life[0])
+    return mark_safe(html.replace(marker, token))  # noqa: S308
