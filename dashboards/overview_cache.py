@@ -72,11 +72,16 @@ def inbox_generation(user_id: int) -> int:
     return _generation(_person_key(user_id))
 
 
-def generations(organization_id: int, user_id: int) -> tuple[int, int]:
-    """The organization's and the person's inbox generation, read together (one round
-    trip when both exist)."""
-    keys = (_organization_key(organization_id), _person_key(user_id))
-    found = cache.get_many(list(keys))
+def generation_keys(organization_id: int, user_id: int) -> tuple[str, str]:
+    """The cache keys of the organization's and the person's inbox generation, for
+    callers that read them together with entries of their own (one round trip)."""
+    return _organization_key(organization_id), _person_key(user_id)
+
+
+def generations(found: dict[str, Any], organization_id: int, user_id: int) -> tuple[int, int]:
+    """Both generations from ``found`` (a ``get_many`` over ``generation_keys``); one
+    that is missing is started as ``organization_generation`` starts it."""
+    keys = generation_keys(organization_id, user_id)
     organization, person = (found.get(key) for key in keys)
     return (
         int(organization) if organization is not None else _generation(keys[0]),

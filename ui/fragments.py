@@ -38,6 +38,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 DEFAULT_SECONDS = 60
 PREFIX = "fragment"
+MISSING = object()  # render_for_reader: the caller has not read the entry
 
 # The lives of the entries being rendered (innermost last): content that is only right
 # for a while (a panel that expires at an announcement's end) shortens them all.
@@ -87,38 +88,51 @@ def _life(seconds: int) -> Iterator[list[float]]:
         _lives.reset(reset)
 
 
-def _store(key: str, marker: str, html: str, seconds: float) -> None:
+def _store(key: str, marker: str, html: str, seconds: float, checks: Any = None) -> None:
     if seconds >= 1:
-        cache.set(key, (marker, html), timeout=int(seconds))
+        cache.set(key, (marker, html, checks), timeout=int(seconds))
 
 
-def _entry(key: str) -> tuple[str, str] | None:
-    entry = cache.get(key)
-    if isinstance(entry, tuple) and len(entry) == 2:
-        return entry
+def _usable(entry: Any, checks: Any = None) -> tuple[str, str] | None:
+    """``(marker, html)`` of a stored entry that was rendered with ``checks``."""
+    if isinstance(entry, tuple) and len(entry) == 3 and entry[2] == checks:
+        return entry[0], entry[1]
     return None
 
 
+def reader_key(name: str, vary_on: list[Any]) -> str:
+    """The key of a reader's page (``render_for_reader``), or "" when the reader's key
+    (the first of ``vary_on``) is empty: such a page is never kept. Callers may read
+    the entry themselves, together with other keys, and pass it in."""
+    return fragment_key(name, vary_on) if vary_on and vary_on[0] else ""
+
+
 def render_for_reader(
-    request: HttpRequest, name: str, vary_on: list[Any], render: Callable[[dict[str, Any]], str]
+    request: HttpRequest,
+    key: str,
+    render: Callable[[dict[str, Any]], str],
+    *,
+    checks: Any = None,
+    entry: Any = MISSING,
 ) -> str:
     """A whole page for one reader: ``render(extra_context)`` (the template's output
-    with ``extra_context`` over its own context), from the cache when an entry exists
-    for ``vary_on`` (the reader's key first: empty renders without the cache). A page
-    with messages to show is never stored nor read: they are shown once."""
+    with ``extra_context`` over its own context), kept under ``key`` (``reader_key``;
+    empty: not kept). ``checks`` are values read with the entry rather than put in its
+    key (generations, who is online): an entry is used only if it was rendered with the
+    same ones. ``entry`` is what the caller already read under ``key``. A page with
+    messages to show is never stored nor read: they are shown once."""
     seconds = ttl()
-    if not vary_on or not vary_on[0] or seconds <= 0 or len(get_messages(request)):
+    if not key or seconds <= 0 or len(get_messages(request)):
         return render({})
     token = get_token(request)
-    key = fragment_key(name, vary_on)
-    entry = _entry(key)
-    if entry is not None:
-        marker, html = entry
+    found = _usable(cache.get(key) if entry is MISSING else entry, checks)
+    if found is not None:
+        marker, html = found
         return html.replace(marker, token)
     marker = secrets.token_hex(16)
     with _life(seconds) as life:
         html = render({"csrf_token": marker})
-    _store(key, marker, html, life[0])
+    _store(key, marker, html, life[0], checks)
     return html.replace(marker, token)
 
 
@@ -133,9 +147,9 @@ def render(context: Context, nodelist: NodeList, name: str, vary_on: list[Any]) 
     if token == "NOTPROVIDED":  # noqa: S105 - rendered without a request: nothing to put back
         return mark_safe(nodelist.render(context))  # noqa: S308
     key = fragment_key(name, vary_on)
-    entry = _entry(key)
-    if entry is not None:
-        marker, html = entry
+    found = _usable(cache.get(key))
+    if found is not None:
+        marker, html = found
         return mark_safe(html.replace(marker, token))  # noqa: S308 - rendered, then stored
     marker = secrets.token_hex(16)
     with _life(seconds) as life, context.push(csrf_token=marker):

@@ -719,6 +719,10 @@ from config.logging import build_logging  # noqa: E402
 
 LOGGING = build_logging(level=LOG_LEVEL, fmt=LOG_FORMAT)
 
+# The release being run (an image tag or commit): named to error tracking, and part of
+# the key of every rendered page kept in the cache (ui/fragments.py).
+APP_VERSION = env.str("APP_VERSION", default="")
+
 # --- error tracking (optional) ------------------------------------------------------------
 # Sentry or a Sentry-compatible server; personal data is scrubbed (config/error_tracking.py).
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
@@ -728,7 +732,7 @@ if SENTRY_DSN:
     error_tracking.init(
         dsn=SENTRY_DSN,
         environment=env.str("SENTRY_ENVIRONMENT", default="production"),
-        release=env.str("APP_VERSION", default=""),
+        release=APP_VERSION,
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
     )
 
