@@ -4,10 +4,18 @@ in that shape websockets would stay on uvicorn behind the same nginx)."""
 
 from __future__ import annotations
 
+import gc
 import os
+from importlib import import_module
 
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 
 application = get_wsgi_application()
+
+# As config/asgi.py: what is loaded now lives as long as the worker (decision 60).
+from django.conf import settings  # noqa: E402
+
+import_module(settings.ROOT_URLCONF)
+gc.freeze()

@@ -7,7 +7,9 @@ cross-site websocket hijacking with a victim's cookie.
 
 from __future__ import annotations
 
+import gc
 import os
+from importlib import import_module
 
 from django.core.asgi import get_asgi_application
 
@@ -39,3 +41,11 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# Everything loaded by now (Django, Wagtail, every model, the URLconf and the views it
+# imports) lives as long as the worker. Moved to the collector's permanent generation
+# (Python's gc.freeze), a full collection no longer walks those quarter of a million
+# objects while a request waits: about 140 ms each time, every few hundred requests
+# (docs/benchmarks.md; decision 60).
+import_module(settings.ROOT_URLCONF)
+gc.freeze()
