@@ -18,4 +18,5 @@ application = get_wsgi_application()
 from django.conf import settings  # noqa: E402
 
 import_module(settings.ROOT_URLCONF)
+gc.collect()  # what is garbage already is freed, not frozen
 gc.freeze()

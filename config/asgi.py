@@ -48,4 +48,5 @@ application = ProtocolTypeRouter(
 # objects while a request waits: about 140 ms each time, every few hundred requests
 # (docs/benchmarks.md; decision 60).
 import_module(settings.ROOT_URLCONF)
+gc.collect()  # what is garbage already is freed, not frozen
 gc.freeze()

@@ -26,9 +26,13 @@ VERSION = 1  # moves on when the layout starts to show something new of its read
 
 def chrome_key(request: HttpRequest, *, inbox_generation: int | None = None) -> str:
     """The reader's part of the key, or "" (visitors: nothing is kept).
-    ``inbox_generation``: the caller's, when it has read it already."""
+    ``inbox_generation``: the caller's, when it has read it already.
+
+    A page with a query string is not kept: the theme form returns to the full address,
+    and keeping every address a list's paging, sorting or a made-up parameter produces
+    would fill the cache with entries read once."""
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    if user is None or not user.is_authenticated or request.GET:
         return ""
     profile = getattr(user, "profile", None)
     membership = getattr(request, "membership", None)
@@ -56,7 +60,7 @@ def chrome_key(request: HttpRequest, *, inbox_generation: int | None = None) -> 
         getattr(profile, "avatar_key", ""),
         timezone.get_current_timezone_name(),
         translation.get_language(),
-        request.get_full_path(),
+        request.path,
         (membership.organization_id, membership.role) if membership is not None else None,
         organizations,
         overview_cache.inbox_generation(user.pk) if inbox_generation is None else inbox_generation,

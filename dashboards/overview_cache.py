@@ -34,7 +34,7 @@ from django.db import transaction
 from ui import fragments
 
 DEFAULT_SECONDS = 60
-EXPIRES = "expires"  # in a panels entry: when it expires (a time.time())
+EXPIRES = "expires"  # in an entry: when it expires (a time.time())
 
 
 def ttl() -> int:
@@ -58,7 +58,11 @@ def _generation(key: str) -> int:
         # Random, not 0: a restarted count must not meet the entries of an earlier one.
         cache.add(key, secrets.randbelow(2**60), timeout=None)
         value = cache.get(key)
-    return int(value or 0)
+    if value is None:
+        # The cache is failing: a number of its own for this read, so nothing stored
+        # under it (if a write gets through) is ever read again.
+        return secrets.randbelow(2**60)
+    return int(value)
 
 
 def _bump(key: str) -> None:
@@ -170,15 +174,20 @@ def organization_values(
     a value depends on the reader), each computed once per generation and read together
     (one round trip); ``generation`` is the caller's ``organization_generation``, read
     once per page. A computed value must not be None."""
-    keys = {name: f"overview:{name}:{organization_id}:{generation}" for name in computes}
+    keys = {name: f"overview:v2:{name}:{organization_id}:{generation}" for name in computes}
     found = cache.get_many(list(keys.values()))
     values: dict[str, Any] = {}
     missing: dict[str, Any] = {}
+    now = time.time()
     for name, key in keys.items():
-        if key in found:
-            values[name] = found[key]
+        entry = found.get(key)
+        if isinstance(entry, dict) and EXPIRES in entry and "value" in entry:
+            values[name] = entry["value"]
+            # A page kept whole lives no longer than the values it was drawn from.
+            fragments.expire_within(float(entry[EXPIRES]) - now)
         else:
-            values[name] = missing[key] = computes[name]()
+            values[name] = computes[name]()
+            missing[key] = {"value": values[name], EXPIRES: now + ttl()}
     if missing:
         cache.set_many(missing, timeout=ttl())
     return values
@@ -192,9 +201,12 @@ def inbox(user_id: int, visible_organizations: Iterable[int], compute: Callable[
     (a membership that ends or a suspension changes the key, not only a new note)."""
     generation = _generation(_person_key(user_id))
     visible = ",".join(str(pk) for pk in sorted(visible_organizations))
-    key = f"inbox:{user_id}:{generation}:{_digest(visible)}"
-    found = cache.get(key)
-    if found is None:
-        found = compute()
-        cache.set(key, found, timeout=ttl())
+    key = f"inbox:v2:{user_id}:{generation}:{_digest(visible)}"
+    entry = cache.get(key)
+    now = time.time()
+    if isinstance(entry, dict) and EXPIRES in entry and "value" in entry:
+        fragments.expire_within(float(entry[EXPIRES]) - now)
+        return entry["value"]
+    found = compute()
+    cache.set(key, {"value": found, EXPIRES: now + ttl()}, timeout=ttl())
     return found

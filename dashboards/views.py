@@ -55,17 +55,31 @@ def overview(request: MemberRequest) -> HttpResponse:
     generation_keys = overview_cache.generation_keys(organization.pk, user_id)
     found = cache.get_many([*generation_keys, key] if key else list(generation_keys))
     generation, inbox_generation = overview_cache.generations(found, organization.pk, user_id)
-    online = sorted(presence.online_user_ids(organization.pk))
+    entry = found.get(key)
+    # Who is online matters only to a page with the Members online panel: a kept page
+    # without it says so in its checks, and then presence is not read at all.
+    kept = fragments.stored_checks(entry)
+    shows_presence = not (isinstance(kept, tuple) and len(kept) == 3 and kept[2] is None)
+    online = sorted(presence.online_user_ids(organization.pk)) if shows_presence else None
+    drawn: dict[str, Any] = {"online": online}
+
+    def render(extra: dict[str, Any]) -> str:
+        context = _overview_context(request, generation)
+        if not any(block.block_type == "members_online" for block in context["panels"]):
+            drawn["online"] = None
+        elif drawn["online"] is None:  # the page has gained the panel since it was kept
+            drawn["online"] = sorted(presence.online_user_ids(organization.pk))
+        # The sidebar and top bar under the bell's generation already read.
+        context["portal_chrome_key"] = chrome_key(request, inbox_generation=inbox_generation)
+        return render_to_string("dashboards/overview.html", {**context, **extra}, request)
+
     html = fragments.render_for_reader(
         request,
         key,
-        lambda extra: render_to_string(
-            "dashboards/overview.html",
-            {**_overview_context(request, generation), **extra},
-            request,
-        ),
+        render,
         checks=(generation, inbox_generation, online),
-        entry=found.get(key),
+        entry=entry,
+        rendered_checks=lambda: (generation, inbox_generation, drawn["online"]),
     )
     return HttpResponse(html)
 

@@ -62,7 +62,8 @@ def fragment_key(name: str, vary_on: list[Any]) -> str:
 
 def _release() -> str:
     storage_hash = getattr(_static_storage(), "manifest_hash", "")
-    return f"{getattr(settings, 'APP_VERSION', '')}:{storage_hash}"
+    version = getattr(settings, "APP_VERSION", "")
+    return f"{version}:{getattr(settings, 'APP_GIT_COMMIT', '')}:{storage_hash}"
 
 
 def _static_storage() -> Any:
@@ -93,11 +94,28 @@ def _store(key: str, marker: str, html: str, seconds: float, checks: Any = None)
         cache.set(key, (marker, html, checks), timeout=int(seconds))
 
 
+MARKER_LENGTH = 32
+
+
 def _usable(entry: Any, checks: Any = None) -> tuple[str, str] | None:
-    """``(marker, html)`` of a stored entry that was rendered with ``checks``."""
-    if isinstance(entry, tuple) and len(entry) == 3 and entry[2] == checks:
-        return entry[0], entry[1]
-    return None
+    """``(marker, html)`` of a stored entry that was rendered with ``checks``; anything
+    else (another shape, a marker that is not ours) is a miss."""
+    if not (isinstance(entry, tuple) and len(entry) == 3 and entry[2] == checks):
+        return None
+    marker, html = entry[0], entry[1]
+    if not (isinstance(marker, str) and len(marker) == MARKER_LENGTH and isinstance(html, str)):
+        return None
+    if not marker.isalnum():
+        return None
+    return marker, html
+
+
+def stored_checks(entry: Any) -> Any:
+    """The checks a stored entry was rendered with (None: no usable entry), so that a
+    caller can skip reading what the entry shows it does not depend on."""
+    if not (isinstance(entry, tuple) and len(entry) == 3):
+        return None
+    return entry[2] if _usable(entry, entry[2]) is not None else None
 
 
 def reader_key(name: str, vary_on: list[Any]) -> str:
@@ -114,13 +132,16 @@ def render_for_reader(
     *,
     checks: Any = None,
     entry: Any = MISSING,
+    rendered_checks: Callable[[], Any] | None = None,
 ) -> str:
     """A whole page for one reader: ``render(extra_context)`` (the template's output
     with ``extra_context`` over its own context), kept under ``key`` (``reader_key``;
     empty: not kept). ``checks`` are values read with the entry rather than put in its
     key (generations, who is online): an entry is used only if it was rendered with the
-    same ones. ``entry`` is what the caller already read under ``key``. A page with
-    messages to show is never stored nor read: they are shown once."""
+    same ones; ``rendered_checks``, when given, says after rendering which ones the page
+    turned out to depend on (it is stored with those). ``entry`` is what the caller
+    already read under ``key``. A page with messages to show is never stored nor read:
+    they are shown once."""
     seconds = ttl()
     if not key or seconds <= 0 or len(get_messages(request)):
         return render({})
@@ -129,10 +150,10 @@ def render_for_reader(
     if found is not None:
         marker, html = found
         return html.replace(marker, token)
-    marker = secrets.token_hex(16)
+    marker = secrets.token_hex(MARKER_LENGTH // 2)
     with _life(seconds) as life:
         html = render({"csrf_token": marker})
-    _store(key, marker, html, life[0], checks)
+    _store(key, marker, html, life[0], rendered_checks() if rendered_checks else checks)
     return html.replace(marker, token)
 
 
@@ -151,7 +172,7 @@ def render(context: Context, nodelist: NodeList, name: str, vary_on: list[Any]) 
     if found is not None:
         marker, html = found
         return mark_safe(html.replace(marker, token))  # noqa: S308 - rendered, then stored
-    marker = secrets.token_hex(16)
+    marker = secrets.token_hex(MARKER_LENGTH // 2)
     with _life(seconds) as life, context.push(csrf_token=marker):
         html = nodelist.render(context)
     _store(key, marker, html, life[0])

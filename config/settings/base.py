@@ -722,6 +722,9 @@ LOGGING = build_logging(level=LOG_LEVEL, fmt=LOG_FORMAT)
 # The release being run (an image tag or commit): named to error tracking, and part of
 # the key of every rendered page kept in the cache (ui/fragments.py).
 APP_VERSION = env.str("APP_VERSION", default="")
+# The commit the image was built from (docker/Dockerfile sets it): also part of that key,
+# so a deploy that changes templates or code but not APP_VERSION starts afresh.
+APP_GIT_COMMIT = env.str("APP_GIT_COMMIT", default="")
 
 # --- error tracking (optional) ------------------------------------------------------------
 # Sentry or a Sentry-compatible server; personal data is scrubbed (config/error_tracking.py).

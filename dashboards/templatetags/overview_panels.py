@@ -19,6 +19,9 @@ register = template.Library()
 def overview_panels(context: template.Context, blocks: list[Any]) -> SafeString:
     # The page's context for every block, as include_block passes it (each block copies it).
     parent = context.flatten()
+    # Panels are shared by every reader with the same role and time zone: no CSRF token
+    # (nor a page's marker for one, ui/fragments.py) may end up in them.
+    parent.pop("csrf_token", None)
     organization = parent.get(PANEL_ORGANIZATION)
     generation = parent.get(PANEL_GENERATION)
     html = overview_cache.render_panels(

@@ -203,3 +203,14 @@ def test_a_draft_and_its_publication_show_on_the_next_load(org_a) -> None:  # ty
     assert "Draft links" in body
     assert 'id="org-metrics"' not in body
     assert 'id="overview-draft-note"' not in _load(editor)
+
+
+def test_a_failing_cache_never_gives_a_generation_twice(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from dashboards import overview_cache
+
+    # As the cache behaves with its Redis gone (IGNORE_EXCEPTIONS): reads miss, writes drop.
+    monkeypatch.setattr(overview_cache.cache, "get", lambda *args, **kwargs: None)
+    monkeypatch.setattr(overview_cache.cache, "add", lambda *args, **kwargs: False)
+    numbers = {overview_cache.organization_generation(1) for _ in range(5)}
+    assert len(numbers) == 5
+    assert 0 not in numbers

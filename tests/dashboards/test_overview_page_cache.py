@@ -205,3 +205,68 @@ def test_without_the_cache_the_page_renders_every_time(org_a, settings) -> None:
     client = _client(org_a, Role.MEMBER)
     assert _rendered(client)
     assert _rendered(client)
+
+
+def test_a_page_with_a_query_string_is_not_kept(org_a) -> None:  # type: ignore[no-untyped-def]
+    client = _client(org_a, Role.MEMBER)
+    for number in range(3):
+        response = client.get(f"/o/alpha/?junk={number}")
+        assert "dashboards/overview.html" in [t.name for t in response.templates]
+    assert not cache.keys("fragment:*")  # type: ignore[attr-defined]
+
+
+def test_without_the_members_online_panel_presence_is_not_read(org_a) -> None:  # type: ignore[no-untyped-def]
+    from unittest import mock
+
+    from dashboards import presence
+    from dashboards.models import OrganizationPage
+
+    root = OrganizationPage.objects.get(organization=org_a.organization)
+    root.panels = [("quick_links", {"title": "Links only"})]
+    root.save_revision(user=org_a.users[Role.EDITOR]).publish()
+    client = _client(org_a, Role.MEMBER)
+    assert _rendered(client)
+    presence.touch(org_a.organization.pk, org_a.users[Role.VIEWER].pk, "another-socket")
+    with mock.patch.object(presence, "online_user_ids", wraps=presence.online_user_ids) as read:
+        assert not _rendered(client)  # someone came online: this page does not show it
+    read.assert_not_called()
+    # Put back, the panel makes presence part of the checks again.
+    root.panels = [("members_online", {"title": ""})]
+    root.save_revision(user=org_a.users[Role.EDITOR]).publish()
+    assert _rendered(client)
+    assert not _rendered(client)
+    presence.touch(org_a.organization.pk, org_a.users[Role.ADMIN].pk, "a-third-socket")
+    body, templates = _load(client)
+    assert templates
+    assert org_a.users[Role.ADMIN].profile.name in body
+
+
+def test_a_malformed_entry_is_a_miss(org_a) -> None:  # type: ignore[no-untyped-def]
+    client = _client(org_a, Role.MEMBER)
+    _load(client)
+    keys = cache.keys("fragment:*")  # type: ignore[attr-defined]
+    assert keys
+    checks = {key: cache.get(key)[2] for key in keys}
+    for bad in (None, None), ("", "<p>x</p>"), ("x" * 32, 5), ("-" * 32, "<p>x</p>"):
+        for key in keys:
+            cache.set(key, (*bad, checks[key]))
+        body, templates = _load(client)
+        assert "dashboards/overview.html" in templates, bad
+        assert "Skip to content" in body
+
+
+def test_a_page_lives_no_longer_than_the_values_it_was_drawn_from(org_a) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    client = _client(org_a, Role.MEMBER)
+    _load(client)
+    for key in cache.keys("overview:v2:page:*"):  # type: ignore[attr-defined]
+        entry = cache.get(key)
+        entry["expires"] = time.time() + 5
+        cache.set(key, entry, timeout=60)
+    for key in cache.keys("fragment:portal-overview:*"):  # type: ignore[attr-defined]
+        cache.delete(key)
+    _load(client)
+    keys = cache.keys("fragment:portal-overview:*")  # type: ignore[attr-defined]
+    assert keys
+    assert all(0 < cache.ttl(key) <= 5 for key in keys)  # type: ignore[attr-defined]
