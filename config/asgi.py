@@ -44,9 +44,8 @@ application = ProtocolTypeRouter(
 
 # Everything loaded by now (Django, Wagtail, every model, the URLconf and the views it
 # imports) lives as long as the worker. Moved to the collector's permanent generation
-# (Python's gc.freeze), a full collection no longer walks those quarter of a million
-# objects while a request waits: about 140 ms each time, every few hundred requests
-# (docs/benchmarks.md; decision 60).
+# (Python's gc.freeze), those objects are no longer walked by every full collection
+# while requests wait (decision 60; measured in docs/benchmarks.md).
 import_module(settings.ROOT_URLCONF)
 gc.collect()  # what is garbage already is freed, not frozen
 gc.freeze()
