@@ -167,6 +167,19 @@ def render_panels(
     ]
 
 
+def _value_entry(value: Any) -> dict[str, Any]:
+    return {"value": value, EXPIRES: time.time() + ttl()}
+
+
+def _kept_value(entry: Any) -> tuple[Any] | None:
+    """``(value,)`` of an entry written by ``_value_entry``, else None; a page kept whole
+    (ui/fragments.py) lives no longer than the values it was drawn from."""
+    if not (isinstance(entry, dict) and EXPIRES in entry and "value" in entry):
+        return None
+    fragments.expire_within(float(entry[EXPIRES]) - time.time())
+    return (entry["value"],)
+
+
 def organization_values(
     organization_id: int, generation: int, computes: dict[str, Callable[[], Any]]
 ) -> dict[str, Any]:
@@ -178,16 +191,13 @@ def organization_values(
     found = cache.get_many(list(keys.values()))
     values: dict[str, Any] = {}
     missing: dict[str, Any] = {}
-    now = time.time()
     for name, key in keys.items():
-        entry = found.get(key)
-        if isinstance(entry, dict) and EXPIRES in entry and "value" in entry:
-            values[name] = entry["value"]
-            # A page kept whole lives no longer than the values it was drawn from.
-            fragments.expire_within(float(entry[EXPIRES]) - now)
+        kept = _kept_value(found.get(key))
+        if kept:
+            values[name] = kept[0]
         else:
             values[name] = computes[name]()
-            missing[key] = {"value": values[name], EXPIRES: now + ttl()}
+            missing[key] = _value_entry(values[name])
     if missing:
         cache.set_many(missing, timeout=ttl())
     return values
@@ -202,11 +212,9 @@ def inbox(user_id: int, visible_organizations: Iterable[int], compute: Callable[
     generation = _generation(_person_key(user_id))
     visible = ",".join(str(pk) for pk in sorted(visible_organizations))
     key = f"inbox:v2:{user_id}:{generation}:{_digest(visible)}"
-    entry = cache.get(key)
-    now = time.time()
-    if isinstance(entry, dict) and EXPIRES in entry and "value" in entry:
-        fragments.expire_within(float(entry[EXPIRES]) - now)
-        return entry["value"]
+    kept = _kept_value(cache.get(key))
+    if kept:
+        return kept[0]
     found = compute()
-    cache.set(key, {"value": found, EXPIRES: now + ttl()}, timeout=ttl())
+    cache.set(key, _value_entry(found), timeout=ttl())
     return found

@@ -30,6 +30,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.messages import get_messages
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
@@ -39,6 +40,7 @@ from django.utils.safestring import SafeString, mark_safe
 DEFAULT_SECONDS = 60
 PREFIX = "fragment"
 MISSING = object()  # render_for_reader: the caller has not read the entry
+MARKER_LENGTH = 32
 
 # The lives of the entries being rendered (innermost last): content that is only right
 # for a while (a panel that expires at an announcement's end) shortens them all.
@@ -61,15 +63,9 @@ def fragment_key(name: str, vary_on: list[Any]) -> str:
 
 
 def _release() -> str:
-    storage_hash = getattr(_static_storage(), "manifest_hash", "")
+    storage_hash = getattr(staticfiles_storage, "manifest_hash", "")
     version = getattr(settings, "APP_VERSION", "")
     return f"{version}:{getattr(settings, 'APP_GIT_COMMIT', '')}:{storage_hash}"
-
-
-def _static_storage() -> Any:
-    from django.contrib.staticfiles.storage import staticfiles_storage
-
-    return staticfiles_storage
 
 
 def expire_within(seconds: float) -> None:
@@ -89,33 +85,47 @@ def _life(seconds: int) -> Iterator[list[float]]:
         _lives.reset(reset)
 
 
-def _store(key: str, marker: str, html: str, seconds: float, checks: Any = None) -> None:
-    if seconds >= 1:
-        cache.set(key, (marker, html, checks), timeout=int(seconds))
-
-
-MARKER_LENGTH = 32
-
-
-def _usable(entry: Any, checks: Any = None) -> tuple[str, str] | None:
-    """``(marker, html)`` of a stored entry that was rendered with ``checks``; anything
-    else (another shape, a marker that is not ours) is a miss."""
-    if not (isinstance(entry, tuple) and len(entry) == 3 and entry[2] == checks):
+def _valid(entry: Any) -> tuple[str, str, Any] | None:
+    """``(marker, html, checks)`` of a stored entry; None for anything else (another
+    shape, a marker that is not ours), which is a miss."""
+    if not (isinstance(entry, tuple) and len(entry) == 3):
         return None
-    marker, html = entry[0], entry[1]
-    if not (isinstance(marker, str) and len(marker) == MARKER_LENGTH and isinstance(html, str)):
+    marker, html, checks = entry
+    if not (isinstance(marker, str) and len(marker) == MARKER_LENGTH and marker.isalnum()):
         return None
-    if not marker.isalnum():
-        return None
-    return marker, html
+    return (marker, html, checks) if isinstance(html, str) else None
 
 
 def stored_checks(entry: Any) -> Any:
     """The checks a stored entry was rendered with (None: no usable entry), so that a
     caller can skip reading what the entry shows it does not depend on."""
-    if not (isinstance(entry, tuple) and len(entry) == 3):
-        return None
-    return entry[2] if _usable(entry, entry[2]) is not None else None
+    valid = _valid(entry)
+    return valid[2] if valid is not None else None
+
+
+def _kept(
+    key: str,
+    token: str,
+    draw: Callable[[str], str],
+    *,
+    checks: Any = None,
+    entry: Any = MISSING,
+    drawn_checks: Callable[[], Any] | None = None,
+) -> str:
+    """The markup kept under ``key`` if it was rendered with ``checks``, else
+    ``draw(marker)`` kept for as long as what it shows allows; either way with the
+    marker replaced by ``token``."""
+    valid = _valid(cache.get(key) if entry is MISSING else entry)
+    if valid is not None and valid[2] == checks:
+        marker, html, _checks = valid
+        return html.replace(marker, token)
+    marker = secrets.token_hex(MARKER_LENGTH // 2)
+    with _life(ttl()) as life:
+        html = draw(marker)
+    if life[0] >= 1:
+        stored = (marker, html, drawn_checks() if drawn_checks else checks)
+        cache.set(key, stored, timeout=int(life[0]))
+    return html.replace(marker, token)
 
 
 def reader_key(name: str, vary_on: list[Any]) -> str:
@@ -142,38 +152,30 @@ def render_for_reader(
     turned out to depend on (it is stored with those). ``entry`` is what the caller
     already read under ``key``. A page with messages to show is never stored nor read:
     they are shown once."""
-    seconds = ttl()
-    if not key or seconds <= 0 or len(get_messages(request)):
+    if not key or ttl() <= 0 or len(get_messages(request)):
         return render({})
-    token = get_token(request)
-    found = _usable(cache.get(key) if entry is MISSING else entry, checks)
-    if found is not None:
-        marker, html = found
-        return html.replace(marker, token)
-    marker = secrets.token_hex(MARKER_LENGTH // 2)
-    with _life(seconds) as life:
-        html = render({"csrf_token": marker})
-    _store(key, marker, html, life[0], rendered_checks() if rendered_checks else checks)
-    return html.replace(marker, token)
+    return _kept(
+        key,
+        get_token(request),
+        lambda marker: render({"csrf_token": marker}),
+        checks=checks,
+        entry=entry,
+        drawn_checks=rendered_checks,
+    )
 
 
 def render(context: Context, nodelist: NodeList, name: str, vary_on: list[Any]) -> SafeString:
     """``nodelist`` rendered in ``context``, from the cache when the reader's key (the
     first of ``vary_on``) is set and an entry exists."""
     token = context.get("csrf_token")
-    seconds = ttl()
-    if not vary_on or not vary_on[0] or seconds <= 0 or token is None:
+    if not vary_on or not vary_on[0] or ttl() <= 0 or token is None:
         return mark_safe(nodelist.render(context))  # noqa: S308 - the template's own output
     token = str(token)
     if token == "NOTPROVIDED":  # noqa: S105 - rendered without a request: nothing to put back
         return mark_safe(nodelist.render(context))  # noqa: S308
-    key = fragment_key(name, vary_on)
-    found = _usable(cache.get(key))
-    if found is not None:
-        marker, html = found
-        return mark_safe(html.replace(marker, token))  # noqa: S308 - rendered, then stored
-    marker = secrets.token_hex(MARKER_LENGTH // 2)
-    with _life(seconds) as life, context.push(csrf_token=marker):
-        html = nodelist.render(context)
-    _store(key, marker, html, life[0])
-    return mark_safe(html.replace(marker, token))  # noqa: S308
+
+    def draw(marker: str) -> str:
+        with context.push(csrf_token=marker):
+            return str(nodelist.render(context))
+
+    return mark_safe(_kept(fragment_key(name, vary_on), token, draw))  # noqa: S308 - rendered
